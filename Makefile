@@ -1,0 +1,35 @@
+# The two commands: `make run` (set up, run the workflow on resources/) and
+# `make test` (set up, run the whole test suite). Everything else is a helper.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: run test lint dryrun report verify clean setup
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+run: setup
+	$(BIN)/snakemake --cores $(CORES)
+
+dryrun: setup
+	$(BIN)/snakemake --cores $(CORES) --dry-run
+
+lint: setup
+	$(BIN)/snakefmt --check Snakefile rules/
+	$(BIN)/snakemake --lint
+
+# pytest exits 5 when it collected no test: that is a failure here.
+test: setup
+	$(BIN)/python -m pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
+	exit $$rc
+
+clean:
+	rm -rf results logs benchmarks/*/ .snakemake

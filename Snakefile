@@ -1,0 +1,19 @@
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "rules/common.smk"
+include: "rules/parse.smk"
+
+
+rule all:
+    input:
+        "results/tables/records.tsv",
+        "results/tables/orthologs.tsv",
+        "results/tables/citations.tsv",
+        "results/qc/rejected_records.tsv",
+    default_target: True

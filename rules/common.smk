@@ -1,0 +1,48 @@
+import os
+import sys
+
+from snakemake.utils import validate
+
+
+# ---- config: validated against the schema, defaults filled in -------------
+validate(config, workflow.source_path("../config/config.schema.yaml"))
+
+# ---- the library -----------------------------------------------------------
+# source_path() copies single files to a cache, so the package (a folder) is
+# reached through the folder of this file; shipped single files use source_path().
+SCRIPTS = os.path.normpath(os.path.join(str(workflow.current_basedir), "..", "scripts"))
+LIBRARY = os.path.join(SCRIPTS, "gene_records")
+sys.path.insert(0, SCRIPTS)
+from gene_records.parse import assign_batches, discover  # noqa: E402
+
+
+def library(*modules):
+    """The library files a rule's step uses: inputs, so a code change reruns it."""
+    core = ("__init__", "cli", "errors", "io", "ids", "records")
+    return [f"{LIBRARY}/{m}.py" for m in sorted(set(core + modules))]
+
+
+# ---- record discovery and stable batches ---------------------------------
+RECORD_FILES = discover(config["records"])
+BATCHES = assign_batches(RECORD_FILES, config["records_per_batch"])
+BATCH_RE = r"[0-9]+"
+
+
+def batch_records(wildcards):
+    """Input function: the record files of one batch (user paths: local())."""
+    return [local(f) for f in BATCHES[wildcards.batch]]
+
+
+def batch_outputs(kind):
+    """All batches' files of one kind (jsonl, index, rejected)."""
+    suffix = {"jsonl": "jsonl", "index": "index.tsv", "rejected": "rejected.tsv"}[kind]
+    return [f"results/parsed/batch_{b}.{suffix}" for b in BATCHES]
+
+
+def scaled(base):
+    """A resource that grows with each attempt (retries get more)."""
+
+    def resource(wildcards, attempt):
+        return base * attempt
+
+    return resource

@@ -1,0 +1,69 @@
+rule parse_records:
+    input:
+        records=batch_records,
+        code=library("frontmatter", "genular", "tflink", "geisha", "parse"),
+    output:
+        jsonl="results/parsed/batch_{batch}.jsonl",
+        index="results/parsed/batch_{batch}.index.tsv",
+        rejected="results/parsed/batch_{batch}.rejected.tsv",
+    params:
+        on_bad_record=config["on_bad_record"],
+        max_record_bytes=config["max_record_bytes"],
+    log:
+        "logs/parse_records/{batch}.log",
+    benchmark:
+        "benchmarks/parse_records/{batch}.tsv"
+    wildcard_constraints:
+        batch=BATCH_RE,
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(20),
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/parse_records.py"
+
+
+rule collect_records:
+    input:
+        indexes=batch_outputs("index"),
+        jsonls=batch_outputs("jsonl"),
+        rejected_batches=batch_outputs("rejected"),
+        code=library("parse"),
+    output:
+        records="results/tables/records.tsv",
+        rejected="results/qc/rejected_records.tsv",
+        manifest="results/records/manifest.tsv",
+    params:
+        on_bad_record=config["on_bad_record"],
+    log:
+        "logs/collect_records/collect_records.log",
+    threads: 1
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/collect_records.py"
+
+
+rule tabulate_annotations:
+    input:
+        jsonls=batch_outputs("jsonl"),
+        records="results/tables/records.tsv",
+        code=library("annotations"),
+    output:
+        orthologs="results/tables/orthologs.tsv",
+        citations="results/tables/citations.tsv",
+    log:
+        "logs/tabulate_annotations/tabulate_annotations.log",
+    threads: 1
+    resources:
+        mem_mb=scaled(2000),
+        runtime=scaled(20),
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/tabulate_annotations.py"
