@@ -11,9 +11,9 @@ include: "rules/parse.smk"
 
 
 rule all:
+    default_target: True
     input:
         "results/tables/records.tsv",
         "results/tables/orthologs.tsv",
         "results/tables/citations.tsv",
         "results/qc/rejected_records.tsv",
-    default_target: True

@@ -3,7 +3,6 @@ import sys
 
 from snakemake.utils import validate
 
-
 # ---- config: validated against the schema, defaults filled in -------------
 validate(config, workflow.source_path("../config/config.schema.yaml"))
 

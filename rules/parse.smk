@@ -6,21 +6,21 @@ rule parse_records:
         jsonl="results/parsed/batch_{batch}.jsonl",
         index="results/parsed/batch_{batch}.index.tsv",
         rejected="results/parsed/batch_{batch}.rejected.tsv",
-    params:
-        on_bad_record=config["on_bad_record"],
-        max_record_bytes=config["max_record_bytes"],
     log:
         "logs/parse_records/{batch}.log",
     benchmark:
         "benchmarks/parse_records/{batch}.tsv"
     wildcard_constraints:
         batch=BATCH_RE,
+    conda:
+        "../envs/python.yaml"
     threads: 1
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(20),
-    conda:
-        "../envs/python.yaml"
+    params:
+        on_bad_record=config["on_bad_record"],
+        max_record_bytes=config["max_record_bytes"],
     script:
         "../scripts/parse_records.py"
 
@@ -35,16 +35,16 @@ rule collect_records:
         records="results/tables/records.tsv",
         rejected="results/qc/rejected_records.tsv",
         manifest="results/records/manifest.tsv",
-    params:
-        on_bad_record=config["on_bad_record"],
     log:
         "logs/collect_records/collect_records.log",
+    conda:
+        "../envs/python.yaml"
     threads: 1
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(20),
-    conda:
-        "../envs/python.yaml"
+    params:
+        on_bad_record=config["on_bad_record"],
     script:
         "../scripts/collect_records.py"
 
@@ -59,11 +59,11 @@ rule tabulate_annotations:
         citations="results/tables/citations.tsv",
     log:
         "logs/tabulate_annotations/tabulate_annotations.log",
+    conda:
+        "../envs/python.yaml"
     threads: 1
     resources:
         mem_mb=scaled(2000),
         runtime=scaled(20),
-    conda:
-        "../envs/python.yaml"
     script:
         "../scripts/tabulate_annotations.py"

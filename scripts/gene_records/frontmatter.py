@@ -24,7 +24,7 @@ class _NoAliasLoader(_Base):
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in records", node.start_mark
+                None, None, "YAML anchors and aliases (&name, *name) are not allowed in records", node.start_mark
             )
         return super().construct_object(node, deep)
 
@@ -40,7 +40,8 @@ def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
             path, "line 1", "front matter opened with '---' is never closed (truncated file?)"
         )
     yaml_text = text[first.end() + 1 : closing.start()]
-    body = text[closing.end() + 1 :]
+    # the body with trailing white space removed from each line
+    body = "\n".join(line.rstrip() for line in text[closing.end() + 1 :].strip().split("\n"))
     return yaml_text, body, 2
 
 

@@ -71,7 +71,10 @@ def record_id_for(source: str, rec: dict) -> str:
 def parse_file(path: str, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict:
     """Read, detect and parse one record file into its JSON-ready dict."""
     text, sha = read_record_text(path, max_bytes)
-    source, rec = detect_and_parse(path, text)
+    try:
+        source, rec = detect_and_parse(path, text)
+    except RecursionError:
+        raise RecordError(path, "", "structure nested too deeply to be a record") from None
     record_id = record_id_for(source, rec)
     if not safe_id(record_id):
         raise RecordError(path, "", f"cannot make a safe record id from {record_id[:60]!r}")
