@@ -31,5 +31,9 @@ test: setup
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$rc
 
+# Recompute the hashes of every input and output of the last run (results/provenance/manifest.tsv)
+verify: setup
+	$(BIN)/python scripts/verify_provenance.py manifest=results/provenance/manifest.tsv
+
 clean:
 	rm -rf results logs benchmarks/*/ .snakemake

@@ -8,6 +8,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/parse.smk"
+include: "rules/provenance.smk"
 
 
 rule all:
@@ -17,3 +18,5 @@ rule all:
         "results/tables/orthologs.tsv",
         "results/tables/citations.tsv",
         "results/qc/rejected_records.tsv",
+        "results/provenance/manifest.tsv",
+        "results/provenance/versions.tsv",

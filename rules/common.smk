@@ -9,7 +9,8 @@ validate(config, workflow.source_path("../config/config.schema.yaml"))
 # ---- the library -----------------------------------------------------------
 # source_path() copies single files to a cache, so the package (a folder) is
 # reached through the folder of this file; shipped single files use source_path().
-SCRIPTS = os.path.normpath(os.path.join(str(workflow.current_basedir), "..", "scripts"))
+WORKFLOW_DIR = os.path.normpath(os.path.join(str(workflow.current_basedir), ".."))
+SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
 LIBRARY = os.path.join(SCRIPTS, "gene_records")
 sys.path.insert(0, SCRIPTS)
 from gene_records.parse import assign_batches, discover  # noqa: E402
@@ -45,3 +46,9 @@ def scaled(base):
         return base * attempt
 
     return resource
+
+
+def final_outputs(wildcards):
+    """Input function: every target of rule all but the provenance files, so
+    that write_provenance runs last."""
+    return [f for f in rules.all.input if "results/provenance/" not in f]

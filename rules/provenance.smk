@@ -1,0 +1,24 @@
+rule write_provenance:
+    input:
+        records="results/tables/records.tsv",
+        rejected="results/qc/rejected_records.tsv",
+        outputs=final_outputs,
+        code=library("provenance"),
+    output:
+        manifest="results/provenance/manifest.tsv",
+        versions="results/provenance/versions.tsv",
+    params:
+        config=config,
+        tflink_downloads=config["tflink_downloads"],
+        interaction_tables=config["interaction_tables"],
+        workflow_dir=WORKFLOW_DIR,
+    log:
+        "logs/write_provenance/write_provenance.log",
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(30),
+    conda:
+        "../envs/python.yaml"
+    script:
+        "../scripts/write_provenance.py"

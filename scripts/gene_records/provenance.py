@@ -1,0 +1,155 @@
+"""Provenance: hashes of every input and output of the last run, versions, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import platform
+import subprocess
+from importlib import metadata
+
+from . import __version__
+from .cli import StepFailed
+from .io import read_tsv, sha256_file, write_tsv
+
+log = logging.getLogger("gene_records")
+
+MANIFEST_COLUMNS = ("kind", "path", "sha256", "size", "rows")
+PACKAGES = ("snakemake", "pandas", "numpy", "biopython", "PyYAML", "jsonschema")
+
+
+def count_rows(path: str) -> str:
+    """Data rows of a table (lines after the header), records of a FASTA, lines of a GMT."""
+    name = path[:-3] if path.endswith(".gz") else path
+    if not name.endswith((".tsv", ".gmt", ".fasta", ".jsonl")):
+        return ""
+    n = 0
+    with open(path, "rb") as fh:
+        for line in fh:
+            if name.endswith(".fasta"):
+                n += line.startswith(b">")
+            else:
+                n += 1
+    return str(n - 1 if name.endswith(".tsv") and n else n)
+
+
+def _walk(folder: str, skip: str) -> list[str]:
+    out = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if os.path.join(root, d) != skip)
+        out.extend(os.path.join(root, f) for f in files if not f.startswith("."))
+    return sorted(out)
+
+
+def _download_files(folders: list[str]) -> list[str]:
+    out = []
+    for folder in folders:
+        if os.path.isdir(folder):
+            out.extend(_walk(folder, ""))
+    return out
+
+
+def write_provenance(
+    records: str,
+    rejected: str,
+    outputs: list[str],
+    manifest: str,
+    versions: str,
+    config: dict,
+    tflink_downloads: list[str],
+    interaction_tables: list[str],
+    workflow_dir: str,
+) -> None:
+    """Write the manifest (every input and output file: path, sha256, size,
+    rows) and the versions table.
+
+    Inputs: every record file (accepted ones take the sha256 that parsing
+    recorded in records.tsv; rejected ones are hashed here), every file in the
+    download folders, every interaction table, and the config in effect (as the
+    sha256 of its canonical JSON). Outputs: every file under the results folder
+    except the provenance folder itself. ``outputs`` (the final targets) is only
+    there so this step runs last.
+    """
+    del outputs
+    rows = []
+    header, recs = read_tsv(records)
+    i_path, i_sha = header.index("source_file"), header.index("sha256")
+    for r in recs:
+        rows.append(("input", r[i_path], r[i_sha], os.path.getsize(r[i_path]), ""))
+    _, rej = read_tsv(rejected)
+    for path in sorted({r[0] for r in rej}):
+        if os.path.isfile(path):
+            rows.append(("input", path, sha256_file(path), os.path.getsize(path), ""))
+    for path in _download_files(tflink_downloads) + list(interaction_tables):
+        rows.append(("input", path, sha256_file(path), os.path.getsize(path), count_rows(path)))
+    canonical = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
+    rows.append(("config", "config", hashlib.sha256(canonical).hexdigest(), len(canonical), ""))
+
+    results_dir = os.path.dirname(os.path.dirname(records))  # results/tables/records.tsv -> results
+    own_dir = os.path.dirname(manifest)
+    n_out = 0
+    for path in _walk(results_dir, own_dir):
+        rows.append(("output", path, sha256_file(path), os.path.getsize(path), count_rows(path)))
+        n_out += 1
+        if n_out % 5000 == 0:
+            log.info("hashed %d output files", n_out)
+    rows.sort(key=lambda r: (r[0] != "input", r[0], r[1]))
+    write_tsv(manifest, MANIFEST_COLUMNS, rows)
+    write_tsv(versions, ("component", "version"), version_rows(workflow_dir))
+    log.info("manifest: %d inputs, %d outputs", len(rows) - n_out, n_out)
+
+
+def version_rows(workflow_dir: str) -> list[tuple[str, str]]:
+    rows = [("gene-records", __version__), ("gene-records git commit", git_commit(workflow_dir))]
+    rows.append(("python", platform.python_version()))
+    for pkg in PACKAGES:
+        try:
+            rows.append((pkg, metadata.version(pkg)))
+        except metadata.PackageNotFoundError:
+            rows.append((pkg, "not installed"))
+    return rows
+
+
+def git_commit(workflow_dir: str) -> str:
+    """The workflow's git commit (``-dirty`` with local changes), or ``unknown``."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", workflow_dir, "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        if head.returncode != 0:
+            return "unknown"
+        dirty = subprocess.run(
+            ["git", "-C", workflow_dir, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+        return head.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def verify_provenance(manifest: str) -> None:
+    """Recompute the hashes of every file in the manifest (run from the
+    working directory of the run). Reports inputs that changed since the run
+    (its outputs are stale: rerun snakemake) and outputs that no longer match
+    what the run wrote; fails if there is any."""
+    header, rows = read_tsv(manifest)
+    problems = []
+    checked = 0
+    for kind, path, sha, _size, _rows in rows:
+        if kind == "config":
+            continue
+        checked += 1
+        if not os.path.isfile(path):
+            problems.append(f"{kind} {path}: missing")
+        elif sha256_file(path) != sha:
+            what = "changed since the run: its outputs are stale" if kind == "input" else "modified after the run"
+            problems.append(f"{kind} {path}: {what}")
+    for p in problems:
+        log.warning(p)
+    log.warning("verified %d files: %d problem(s)", checked, len(problems))
+    if problems:
+        raise StepFailed()

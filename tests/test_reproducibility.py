@@ -1,0 +1,204 @@
+"""Determinism, minimal reruns, provenance and interrupted runs (on copies of the bundled data)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import RECORDS, REPO, SNAKEMAKE, SOX2, run_workflow, write_config
+
+pytestmark = pytest.mark.slow
+
+PER_BATCH = 10  # 86 bundled records -> 16 batches
+
+
+def tree(workdir: Path, skip=("parsed",)) -> dict[str, bytes]:
+    base = workdir / "results"
+    return {
+        str(p.relative_to(base)): p.read_bytes()
+        for p in sorted(base.rglob("*"))
+        if p.is_file() and not any(s in p.relative_to(base).parts for s in skip)
+    }
+
+
+def planned(workdir: Path, config: Path, snakefile: Path = REPO / "Snakefile") -> dict[str, int]:
+    """The jobs a dry run would run, by rule (empty when nothing is to be done)."""
+    proc = subprocess.run(
+        [SNAKEMAKE, "-s", str(snakefile), "-d", str(workdir), "--configfile", str(config), "--cores", "2", "-n"],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = proc.stdout + proc.stderr
+    if "Nothing to be done" in out:
+        return {}
+    stats = out.split("Job stats:", 1)[1]
+    jobs = {}
+    for line in stats.splitlines()[3:]:
+        m = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+        if not m:
+            break
+        jobs[m.group(1)] = int(m.group(2))
+    jobs.pop("total", None)
+    jobs.pop("all", None)
+    return jobs
+
+
+@pytest.fixture
+def data_copy(tmp_path) -> Path:
+    dst = tmp_path / "records"
+    shutil.copytree(RECORDS, dst)
+    return dst
+
+
+def test_two_clean_runs_and_two_batch_sizes_give_identical_results(tmp_path, data_copy, bundled_run):
+    cfg_a = write_config(tmp_path, records=[str(data_copy)])
+    run_workflow(tmp_path / "a", config=cfg_a)
+    run_workflow(tmp_path / "b", config=cfg_a)
+    a, b = tree(tmp_path / "a", skip=()), tree(tmp_path / "b", skip=())
+    assert a.keys() == b.keys() and len(a) > 90
+    assert [k for k in a if a[k] != b[k]] == []
+    # another batch size: every aggregate identical (the per-batch files and the
+    # manifest that lists them differ by construction)
+    cfg_c = tmp_path / "c.yaml"
+    cfg_c.write_text(cfg_a.read_text().replace("records_per_batch: 500", "records_per_batch: 7"))
+    run_workflow(tmp_path / "c", config=cfg_c)
+    assert len(list((tmp_path / "c" / "results" / "parsed").glob("*.jsonl"))) > 8
+    skip = ("parsed", "manifest.tsv")
+    a, c = tree(tmp_path / "a", skip=skip), tree(tmp_path / "c", skip=skip)
+    assert a.keys() == c.keys()
+    assert [k for k in a if a[k] != c[k]] == []
+
+
+def test_minimal_reruns(tmp_path, data_copy):
+    wd = tmp_path / "wd"
+    cfg = write_config(tmp_path, records=[str(data_copy)], records_per_batch=PER_BATCH)
+    run_workflow(wd, config=cfg)
+    n_batches = len(list((wd / "results" / "parsed").glob("*.jsonl")))
+    assert n_batches > 8
+
+    # nothing changed: nothing to do
+    assert planned(wd, cfg) == {}
+
+    # one record's content changes: its batch and the aggregates, nothing else
+    jsons = {p.name: p.stat().st_mtime_ns for p in (wd / "results" / "records").glob("*.json")}
+    sos2 = data_copy / "seeds" / "002_784a9e1d06219bb2.txt"
+    sos2.write_bytes(sos2.read_bytes().replace(b"son of sevenless homolog 2", b"son of sevenless 2"))
+    jobs = planned(wd, cfg)
+    assert jobs.pop("parse_records") == 1
+    assert jobs.pop("collect_records") == 1
+    assert all(n == 1 for n in jobs.values()), jobs
+    time.sleep(0.01)
+    run_workflow(wd, config=cfg)
+    after = {p.name: p.stat().st_mtime_ns for p in (wd / "results" / "records").glob("*.json")}
+    rewritten = sorted(name for name in after if after[name] != jsons[name])
+    assert rewritten == ["geisha-423572.json"]
+    assert planned(wd, cfg) == {}
+
+    # a record added: its batch and the aggregates
+    shutil.copyfile(SOX2, data_copy / "seeds" / "sox2_copy_with_other_id.txt")
+    (data_copy / "seeds" / "sox2_copy_with_other_id.txt").write_bytes(
+        SOX2.read_bytes().replace(b"Gene ID: 6657", b"Gene ID: 99999")
+    )
+    jobs = planned(wd, cfg)
+    assert jobs.get("parse_records") == 1 and jobs.get("collect_records") == 1
+    run_workflow(wd, config=cfg)
+    assert (wd / "results" / "records" / "genular-99999.json").exists()
+
+    # a record removed: its batch and the aggregates; its JSON goes
+    (data_copy / "seeds" / "sox2_copy_with_other_id.txt").unlink()
+    jobs = planned(wd, cfg)
+    assert jobs.get("parse_records") == 1 and jobs.get("collect_records") == 1
+    run_workflow(wd, config=cfg)
+    assert not (wd / "results" / "records" / "genular-99999.json").exists()
+    assert planned(wd, cfg) == {}
+
+    # touching a file without changing it reruns nothing (Snakemake 9 compares content)
+    os.utime(sos2)
+    assert planned(wd, cfg) == {}
+
+
+def test_a_library_change_reruns_the_rules_that_use_it(tmp_path, data_copy):
+    wf = tmp_path / "workflow"
+    wf.mkdir()
+    for part in ("Snakefile", "rules", "scripts", "config", "profiles", "envs"):
+        src = REPO / part
+        (shutil.copytree if src.is_dir() else shutil.copyfile)(src, wf / part)
+    shutil.rmtree(wf / "scripts" / "gene_records" / "__pycache__", ignore_errors=True)
+    wd = tmp_path / "wd"
+    cfg = write_config(tmp_path, records=[str(data_copy)], records_per_batch=PER_BATCH)
+    subprocess.run(
+        [SNAKEMAKE, "-s", str(wf / "Snakefile"), "-d", str(wd), "--configfile", str(cfg), "--cores", "2"],
+        check=True,
+        capture_output=True,
+    )
+    assert planned(wd, cfg, wf / "Snakefile") == {}
+    lib = wf / "scripts" / "gene_records" / "annotations.py"
+    lib.write_text(lib.read_text() + "\n# a change\n")
+    jobs = planned(wd, cfg, wf / "Snakefile")
+    assert "tabulate_annotations" in jobs
+    assert "parse_records" not in jobs and "collect_records" not in jobs
+    core = wf / "scripts" / "gene_records" / "genular.py"
+    core.write_text(core.read_text() + "\n# a change\n")
+    jobs = planned(wd, cfg, wf / "Snakefile")
+    assert jobs.get("parse_records", 0) > 8  # every batch: the parser changed
+
+
+def test_provenance_manifest_and_verify(bundled_run, tmp_path):
+    from gene_records.io import read_tsv
+
+    header, rows = read_tsv(bundled_run / "results" / "provenance" / "manifest.tsv")
+    assert header == ["kind", "path", "sha256", "size", "rows"]
+    inputs = [r for r in rows if r[0] == "input"]
+    outputs = {r[1]: r for r in rows if r[0] == "output"}
+    assert str(SOX2) in [r[1] for r in inputs]
+    assert outputs["results/tables/records.tsv"][4] == "86"
+    assert not any(p.startswith("/") for p in outputs)
+    _, versions = read_tsv(bundled_run / "results" / "provenance" / "versions.tsv")
+    assert ["snakemake", "9.27.1"] in versions
+    verify = [sys.executable, str(REPO / "scripts" / "verify_provenance.py"), "manifest=results/provenance/manifest.tsv"]
+    ok = subprocess.run(verify, cwd=bundled_run, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr
+    assert "0 problem(s)" in ok.stderr
+
+    # a modified output is reported (on a copy of the run)
+    wd = tmp_path / "copy"
+    shutil.copytree(bundled_run / "results", wd / "results")
+    (wd / "results" / "tables" / "citations.tsv").write_text("tampered\n")
+    bad = subprocess.run(verify, cwd=wd, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "output results/tables/citations.tsv: modified after the run" in bad.stderr
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
+def test_interrupted_run_restarts_to_identical_outputs(tmp_path, data_copy, sig, bundled_run):
+    wd = tmp_path / "wd"
+    wd.mkdir()
+    cfg = write_config(tmp_path, records=[str(data_copy)], records_per_batch=PER_BATCH)
+    cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(wd), "--configfile", str(cfg), "--cores", "1"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    parsed = wd / "results" / "parsed"
+    deadline = time.time() + 120
+    while time.time() < deadline and not list(parsed.glob("*.index.tsv")):
+        time.sleep(0.05)
+    assert list(parsed.glob("*.index.tsv")), "no batch finished in time"
+    os.killpg(proc.pid, sig)  # the whole process group, as a node failure would
+    proc.wait(timeout=120)
+    assert not (wd / "results" / "provenance" / "manifest.tsv").exists(), "the run finished before the kill"
+    if sig == signal.SIGKILL:  # a killed snakemake cannot release its lock: the documented --unlock
+        run_workflow(wd, "--unlock", config=cfg)
+    run_workflow(wd, config=cfg)
+    clean = tmp_path / "clean"
+    run_workflow(clean, config=cfg)
+    a, b = tree(wd, skip=()), tree(clean, skip=())
+    assert a.keys() == b.keys()
+    assert [k for k in a if a[k] != b[k]] == []
+    leftovers = [p for p in (wd / "results").rglob(".*.tmp")]
+    assert leftovers == []
