@@ -8,6 +8,7 @@ configfile: "config/config.yaml"
 
 include: "rules/common.smk"
 include: "rules/parse.smk"
+include: "rules/qc.smk"
 include: "rules/provenance.smk"
 
 
@@ -18,5 +19,8 @@ rule all:
         "results/tables/orthologs.tsv",
         "results/tables/citations.tsv",
         "results/qc/rejected_records.tsv",
+        "results/qc/protein_checks.tsv",
+        "results/proteins/proteins.fasta",
+        "results/tables/proteins.tsv",
         "results/provenance/manifest.tsv",
         "results/provenance/versions.tsv",

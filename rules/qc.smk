@@ -1,0 +1,27 @@
+rule check_proteins:
+    input:
+        jsonls=batch_outputs("jsonl"),
+        records="results/tables/records.tsv",
+        code=library("protein_qc"),
+    output:
+        checks="results/qc/protein_checks.tsv",
+        fasta="results/proteins/proteins.fasta",
+        proteins="results/tables/proteins.tsv",
+    log:
+        "logs/check_proteins/check_proteins.log",
+    benchmark:
+        "benchmarks/check_proteins/check_proteins.tsv"
+    conda:
+        "../envs/python.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(30),
+    params:
+        mass_tolerance_da=config["protein_qc"]["mass_tolerance_da"],
+        mass_tolerance_da_per_residue=config["protein_qc"][
+            "mass_tolerance_da_per_residue"
+        ],
+        fasta_line_width=config["protein_qc"]["fasta_line_width"],
+    script:
+        "../scripts/check_proteins.py"
