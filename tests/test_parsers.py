@@ -209,3 +209,11 @@ def test_extra_front_matter_keys_are_kept(copy_record):
     rec = parse_file(str(copy_record(SOS2, data=data)))
     assert rec["extra"]["lab_note"] == "checked twice"
     assert len(rec["images"]) == 10
+
+
+def test_stop_and_gap_characters_in_a_sequence_are_kept(copy_record):
+    raw = SOX2.read_bytes()
+    data = raw.replace(b"    GPVPGTAING TLPLSHM", b"    *GPVPGTAING TLPLSHM-")
+    rec = parse_file(str(copy_record(SOX2, data=data)))
+    assert rec["protein"]["sequence"].endswith("*GPVPGTAINGTLPLSHM-")
+    assert len(rec["protein"]["sequence"]) == 319

@@ -16,7 +16,9 @@ file, the place and the problem, and exit status 1; never a traceback.
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import os
 import sys
 import typing
 
@@ -60,22 +62,23 @@ def _convert(func, kwargs: dict) -> dict:
             raise ConfigError(f"{func.__name__}: unknown argument {name!r}")
         hint = hints.get(name)
         origin = typing.get_origin(hint)
-        if origin is list:
-            out[name] = list(value) if isinstance(value, (list, tuple)) else [value]
-        elif hint is int and not isinstance(value, int):
-            out[name] = int(value)
-        elif hint is float and not isinstance(value, (int, float)):
-            out[name] = float(value)
-        elif hint is dict and isinstance(value, str):
-            import json
-
-            out[name] = json.loads(value)
-        elif isinstance(value, list) and origin is not list and hint is not dict:
+        if origin is not list and isinstance(value, list):
             if len(value) != 1:
                 raise ConfigError(f"{func.__name__}: argument {name!r} takes one value, got {len(value)}")
-            out[name] = value[0]
-        else:
-            out[name] = value
+            value = value[0]
+        try:
+            if origin is list:
+                out[name] = list(value) if isinstance(value, (list, tuple)) else [value]
+            elif hint is int and not isinstance(value, int):
+                out[name] = int(value)
+            elif hint is float and not isinstance(value, (int, float)):
+                out[name] = float(value)
+            elif hint is dict and isinstance(value, str):
+                out[name] = json.loads(value)
+            else:
+                out[name] = value
+        except ValueError:
+            raise ConfigError(f"{func.__name__}: argument {name!r}: {value!r} is not a valid {hint}") from None
     return out
 
 
@@ -91,6 +94,31 @@ def _from_argv(func, argv: list[str]) -> dict:
         name, value = arg.split("=", 1)
         kwargs.setdefault(name, []).append(value)
     return kwargs
+
+
+def _record_call(func, kwargs: dict) -> None:
+    """With GENE_RECORDS_RECORD_CALLS=FILE set, append this step call to FILE
+    (one JSON line), so that benchmarks/scale.py can replay the very same
+    library calls in one process without Snakemake."""
+    target = os.environ.get("GENE_RECORDS_RECORD_CALLS")
+    if target:
+        line = json.dumps({"module": func.__module__, "func": func.__name__, "kwargs": kwargs, "cwd": os.getcwd()})
+        with open(target, "a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+
+
+def replay_calls(path: str) -> int:
+    """Run the step calls recorded in ``path`` in this process, in their order."""
+    import importlib
+
+    n = 0
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            call = json.loads(line)
+            func = getattr(importlib.import_module(call["module"]), call["func"])
+            func(**call["kwargs"])
+            n += 1
+    return n
 
 
 def run(func, smk=None, argv: list[str] | None = None) -> None:
@@ -113,7 +141,9 @@ def run(func, smk=None, argv: list[str] | None = None) -> None:
             kwargs = _from_argv(func, sys.argv[1:] if argv is None else argv)
             log_path = (kwargs.pop("log", [None]) or [None])[0]
         _setup_logging(log_path)
-        func(**_convert(func, kwargs))
+        kwargs = _convert(func, kwargs)
+        _record_call(func, kwargs)
+        func(**kwargs)
     except (RecordError, ConfigError) as exc:
         _setup_logging(log_path) if not log.handlers else None
         log.error(str(exc))

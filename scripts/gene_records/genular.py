@@ -24,6 +24,9 @@ _MNEMONIC_ORGANISM = {
 _KV = re.compile(r"^([A-Za-z][A-Za-z0-9 /()'-]*?):\s*(.*)$")
 _CELL = re.compile(r"^(?:[•*-]\s*)?Cell Name:\s*(.*?)\s*\(([A-Za-z]+:?_?\d+)\)\s*$")
 _BULLET = re.compile(r"^[•*-]\s*")
+# Sequence lines: only the page's own bullet is layout; '*' or '-' there is data
+# (a stop or gap character) that protein QC must see.
+_SEQ_BULLET = re.compile(r"^•\s*")
 _GLOSSARY = ("Cell ID:", "Fold Change:", "Cell Significance Index:")
 
 
@@ -173,7 +176,7 @@ def parse(path: str, text: str) -> dict:
             if line.startswith("Database document:"):
                 seen_trailer = True
                 break
-            body = _BULLET.sub("", line)
+            body = _SEQ_BULLET.sub("", line)
             m = re.match(r"^(Length|Mass|Checksum|Sequence):\s*(.*)$", body)
             if m:
                 key = m.group(1).lower()
@@ -193,7 +196,7 @@ def parse(path: str, text: str) -> dict:
             if not line:
                 section = "sequence"
                 continue
-            seq_parts.append(_BULLET.sub("", line))
+            seq_parts.append(_SEQ_BULLET.sub("", line))
             continue
 
     if section in ("head", "assoc"):
