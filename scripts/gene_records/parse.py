@@ -142,10 +142,12 @@ def collect_records(
         raise ConfigError("collect_records: one index per JSONL file is needed")
     rows_by_id: dict[str, list[list[str]]] = defaultdict(list)
     header = list(RECORD_COLUMNS)
+    batch_rows = []
     for idx in indexes:
         h, rows = read_tsv(idx)
         if h != header:
             raise ConfigError(f"{idx}: unexpected columns {h}")
+        batch_rows.append(rows)
         for row in rows:
             rows_by_id[row[0]].append(row)
     kept: dict[str, list[str]] = {}
@@ -173,8 +175,7 @@ def collect_records(
     os.makedirs(out_dir, exist_ok=True)
     written = 0
     entries = []
-    for idx, jl in zip(indexes, jsonls):
-        _, rows = read_tsv(idx)
+    for idx, jl, rows in zip(indexes, jsonls, batch_rows):
         with open(jl, encoding="utf-8") as fh:
             lines = [ln for ln in fh if ln.strip()]
         if len(lines) != len(rows):
