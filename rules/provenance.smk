@@ -11,7 +11,6 @@ rule write_provenance:
         config=config,
         tflink_downloads=config["tflink_downloads"],
         interaction_tables=config["interaction_tables"],
-        workflow_dir=WORKFLOW_DIR,
     log:
         "logs/write_provenance/write_provenance.log",
     threads: 1

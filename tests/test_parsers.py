@@ -217,3 +217,22 @@ def test_stop_and_gap_characters_in_a_sequence_are_kept(copy_record):
     rec = parse_file(str(copy_record(SOX2, data=data)))
     assert rec["protein"]["sequence"].endswith("*GPVPGTAINGTLPLSHM-")
     assert len(rec["protein"]["sequence"]) == 319
+
+
+def test_geisha_qualified_locations_stay_whole():
+    from gene_records.geisha import split_locations
+
+    assert split_locations("Endoderm, early, Heart, Mesoderm, late") == ["Endoderm, early", "Heart", "Mesoderm, late"]
+    assert split_locations(None) == [] and split_locations("") == []
+    locs = [loc for p in (RECORDS / "geisha").iterdir() for i in parse_file(str(p))["images"] for loc in i["locations"]]
+    assert "early" not in locs and "Endoderm, early" in locs
+
+
+def test_a_cell_type_listed_twice_with_different_values_is_an_error(copy_record):
+    from gene_records.errors import RecordError
+
+    raw = SOX2.read_bytes()
+    dup = b"  \xe2\x80\xa2 Cell Name: sensory neuron (CL0000101)\n    Fold Change: 1.0000\n    Cell Significance Index: 2.0000\n"
+    data = raw.replace(b"  \xe2\x80\xa2 Cell Name: respiratory goblet cell", dup + b"  \xe2\x80\xa2 Cell Name: respiratory goblet cell")
+    with pytest.raises(RecordError, match="listed twice with different values"):
+        parse_file(str(copy_record(SOX2, data=data)))

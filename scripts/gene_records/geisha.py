@@ -62,11 +62,25 @@ def _mapping(path, value, where) -> dict:
     return value
 
 
+# GEISHA terms that carry a qualifier after a comma ("Endoderm, early"): the
+# qualifier belongs to the term before it, it is not a location of its own.
+_QUALIFIERS = {"early", "late"}
+
+
 def split_locations(location) -> list[str]:
-    """``'Epiblast, Primitive Streak'`` -> ``['Epiblast', 'Primitive Streak']``."""
+    """``'Epiblast, Primitive Streak'`` -> ``['Epiblast', 'Primitive Streak']``;
+    ``'Endoderm, early, Heart'`` -> ``['Endoderm, early', 'Heart']``."""
     if location is None:
         return []
-    return [p.strip() for p in str(location).split(",") if p.strip()]
+    out: list[str] = []
+    for part in (p.strip() for p in str(location).split(",")):
+        if not part:
+            continue
+        if part in _QUALIFIERS and out:
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def parse(path: str, fm: dict, body: str) -> dict:

@@ -211,6 +211,16 @@ def parse(path: str, text: str) -> dict:
                 "page ends inside the sequence block, before 'Database document:' (truncated?)",
             )
 
+    seen: dict[tuple[str, str], dict] = {}
+    for cell in cells:
+        key = (cell["cell_ontology_id"], cell["cell_name"])
+        if key in seen and seen[key] != cell:
+            raise RecordError(
+                path,
+                f"cell type {cell['cell_name']!r} ({cell['cell_ontology_id']})",
+                "listed twice with different values",
+            )
+        seen[key] = cell
     gene_id = missing_to_empty(head.get("Gene ID"))
     symbol = missing_to_empty(head.get("Symbol"))
     if not gene_id and not symbol:

@@ -60,7 +60,6 @@ def write_provenance(
     config: dict,
     tflink_downloads: list[str],
     interaction_tables: list[str],
-    workflow_dir: str,
 ) -> None:
     """Write the manifest (every input and output file: path, sha256, size,
     rows) and the versions table.
@@ -97,12 +96,14 @@ def write_provenance(
             log.info("hashed %d output files", n_out)
     rows.sort(key=lambda r: (r[0] != "input", r[0], r[1]))
     write_tsv(manifest, MANIFEST_COLUMNS, rows)
-    write_tsv(versions, ("component", "version"), version_rows(workflow_dir))
+    write_tsv(versions, ("component", "version"), version_rows())
     log.info("manifest: %d inputs, %d outputs", len(rows) - n_out, n_out)
 
 
-def version_rows(workflow_dir: str) -> list[tuple[str, str]]:
-    rows = [("gene-records", __version__), ("gene-records git commit", git_commit(workflow_dir))]
+def version_rows() -> list[tuple[str, str]]:
+    # the package lives inside the workflow's checkout: its git commit is the workflow's
+    package_dir = os.path.dirname(os.path.abspath(__file__))
+    rows = [("gene-records", __version__), ("gene-records git commit", git_commit(package_dir))]
     rows.append(("python", platform.python_version()))
     for pkg in PACKAGES:
         try:
