@@ -10,6 +10,8 @@ include: "rules/common.smk"
 include: "rules/parse.smk"
 include: "rules/qc.smk"
 include: "rules/provenance.smk"
+include: "rules/expression.smk"
+include: "rules/interactions.smk"
 
 
 rule all:
@@ -24,3 +26,20 @@ rule all:
         "results/tables/proteins.tsv",
         "results/provenance/manifest.tsv",
         "results/provenance/versions.tsv",
+        "results/tables/cell_expression.tsv",
+        "results/tables/cell_expression_fold_change.tsv",
+        "results/tables/cell_expression_csi.tsv",
+        "results/tables/insitu_expression.tsv",
+        "results/tables/insitu_matrix.tsv",
+        "results/tables/genes.tsv",
+        "results/tables/ortholog_links.tsv",
+        "results/tables/interactions.tsv",
+        "results/qc/missing_downloads.tsv",
+        "results/qc/rejected_interactions.tsv",
+        "results/qc/interaction_conflicts.tsv",
+        "results/qc/interactions_summary.tsv",
+        "results/tf_targets/by_tf",
+        "results/tf_targets/by_target",
+        "results/tf_targets/index.tsv",
+        "results/tf_targets/regulons_symbols.gmt",
+        "results/tf_targets/regulons_uniprot.gmt",

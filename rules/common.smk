@@ -52,3 +52,23 @@ def final_outputs(wildcards):
     """Input function: every target of rule all but the provenance files, so
     that write_provenance runs last."""
     return [f for f in rules.all.input if "results/provenance/" not in f]
+
+
+# ---- TF/target interactions (rules/interactions.smk) -----------------------
+from gene_records.interactions import find_downloads  # noqa: E402
+
+# Per-protein TFLink downloads in look-up order (folder order, then path); a
+# missing folder stops the run with a message naming it.
+TFLINK_DOWNLOAD_FILES = find_downloads(config["tflink_downloads"])
+# GNU sort's buffer plus the Python processes around it.
+INTERACTIONS_MEM_MB = config["interactions"]["sort_memory_mb"] + 1000
+
+
+def tflink_download_files(wildcards):
+    """Input function: every per-protein download (user paths: local())."""
+    return [local(f) for f in TFLINK_DOWNLOAD_FILES]
+
+
+def interaction_tables(wildcards):
+    """Input function: the whole-organism tables of the config (local())."""
+    return [local(f) for f in config["interaction_tables"]]

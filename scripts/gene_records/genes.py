@@ -1,0 +1,475 @@
+"""The cross-source view: one row per gene, and links between species through stated orthologs.
+
+A *gene* is the set of accepted records of one organism that share an NCBI
+gene id (records sharing any one id are merged, so a record with ids ``1;2``
+joins the records with ``1`` and with ``2``). A record without an NCBI gene id
+is a gene of its own. Nothing is joined on symbols inside a species.
+
+Links across species come from the orthologs that records state (a GEISHA
+page lists the human, mouse, ... Entrez and Ensembl ids of its gene; a TFLink
+page lists UniProt accessions of orthologous proteins). A stated ortholog is
+joined to every record of another species that carries one of its
+identifiers (NCBI gene id, Ensembl gene id, UniProt accession: all three are
+unique across species). Only when the stated ortholog and a record of the
+stated species have no identifier of a common kind is a symbol compared
+(ignoring case: ``SOX2``, ``Sox2``, ``sox2``); such a link has
+``join_type=symbol``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from .errors import RecordError
+from .expression import stage_list, hh_stage
+from .ids import split_ids
+from .io import open_text, write_tsv
+from .records import load_records
+
+log = logging.getLogger("gene_records")
+
+GENE_COLUMNS = (
+    "organism",
+    "ncbi_gene_id",
+    "symbols",
+    "record_ids",
+    "sources",
+    "cell_types",
+    "cell_types_positive_fc",
+    "tfs",
+    "targets",
+    "insitu_images",
+    "insitu_stages",
+    "protein_qc",
+    "ortholog_links",
+)
+LINK_COLUMNS = (
+    "record_id",
+    "source",
+    "symbol",
+    "organism",
+    "ortholog_species",
+    "linked_record_id",
+    "linked_source",
+    "linked_symbol",
+    "linked_organism",
+    "join_type",
+    "join_ids",
+)
+# Identifier kinds a stated ortholog can carry, in the order join_type lists them.
+ID_KINDS = ("ncbi_gene_id", "ensembl_gene_id", "uniprot_accession")
+PROTEIN_CHECK_COLUMNS = ("record_id", "status")
+INTERACTION_COLUMNS = (
+    "tf_uniprot",
+    "target_uniprot",
+    "tf_ncbi_gene_id",
+    "target_ncbi_gene_id",
+    "tf_name",
+    "target_name",
+)
+
+# Common names that pages use for species (GEISHA: Human, Mouse, Xenopus,
+# Zebrafish, Fruit Fly) and the scientific names that records use.
+SPECIES_NAMES = {
+    "human": "Homo sapiens",
+    "mouse": "Mus musculus",
+    "rat": "Rattus norvegicus",
+    "zebrafish": "Danio rerio",
+    # GEISHA's Xenopus orthologs carry Ensembl ids of X. tropicalis (ENSXETG...).
+    "xenopus": "Xenopus tropicalis",
+    "frog": "Xenopus tropicalis",
+    "fruit fly": "Drosophila melanogaster",
+    "fly": "Drosophila melanogaster",
+    "chicken": "Gallus gallus",
+    "worm": "Caenorhabditis elegans",
+    "c. elegans": "Caenorhabditis elegans",
+    "yeast": "Saccharomyces cerevisiae",
+    "baker's yeast": "Saccharomyces cerevisiae",
+}
+
+
+def normalise_species(name) -> str:
+    """``Human`` -> ``Homo sapiens``; scientific names and unknown names kept as written."""
+    text = " ".join(str(name or "").split())
+    return SPECIES_NAMES.get(text.lower(), text)
+
+
+@dataclass
+class RecordSummary:
+    """What the gene view needs of one record (a few hundred bytes)."""
+
+    record_id: str
+    source: str
+    symbol: str
+    organism: str
+    ids: dict[str, list[str]]  # kind -> ids
+    orthologs: list[tuple[str, dict[str, list[str]]]]  # (species as stated, kind -> ids)
+    cell_types: int | None = None
+    cell_types_positive_fc: int | None = None
+    insitu_images: int | None = None
+    insitu_stages: set = field(default_factory=set)
+
+    @property
+    def species(self) -> str:
+        return normalise_species(self.organism)
+
+
+def _record_uniprots(rec: dict) -> list[str]:
+    accs = split_ids(rec.get("uniprot_accession"), ";,")
+    protein = rec.get("protein") or {}
+    if isinstance(protein, dict):
+        for acc in [protein.get("uniprot_accession"), *(protein.get("accessions") or [])]:
+            for a in split_ids(acc, ";,"):
+                if a not in accs:
+                    accs.append(a)
+    return accs
+
+
+def summarise(rec: dict) -> RecordSummary:
+    """The summary of one parsed record."""
+    ids = {
+        "ncbi_gene_id": split_ids(rec.get("ncbi_gene_id"), ";"),
+        "ensembl_gene_id": split_ids(rec.get("ensembl_gene_id"), ";"),
+        "uniprot_accession": _record_uniprots(rec),
+    }
+    orthologs = []
+    for o in rec.get("orthologs") or []:
+        if not isinstance(o, dict):
+            raise RecordError(rec.get("source_file", rec["record_id"]), "orthologs", f"entry is not a mapping: {o!r}")
+        orthologs.append((str(o.get("species") or ""), {k: split_ids(o.get(k), ";,") for k in ID_KINDS}))
+    s = RecordSummary(
+        record_id=rec["record_id"],
+        source=rec.get("source", ""),
+        symbol=rec.get("symbol") or "",
+        organism=rec.get("organism") or "",
+        ids=ids,
+        orthologs=orthologs,
+    )
+    if "cell_expression" in rec:
+        cells = rec.get("cell_expression") or []
+        s.cell_types = len({(c.get("cell_ontology_id"), c.get("cell_name")) for c in cells})
+        s.cell_types_positive_fc = len(
+            {(c.get("cell_ontology_id"), c.get("cell_name")) for c in cells if (c.get("fold_change") or 0) > 0}
+        )
+    if "images" in rec:
+        images = rec.get("images") or []
+        # an image listed twice on a page (same url, stage and location) counts once
+        s.insitu_images = len({(im.get("image_url"), im.get("stage"), im.get("location")) for im in images})
+        for im in images:
+            stage = "" if im.get("stage") is None else str(im.get("stage"))
+            hh = hh_stage(stage)
+            s.insitu_stages.add(hh if hh is not None else stage)
+    return s
+
+
+# ------------------------------------------------------------------ genes
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def group_genes(summaries: list[RecordSummary]) -> list[list[int]]:
+    """Records grouped into genes: same organism and a shared NCBI gene id.
+
+    Returns lists of record indexes, one list per gene (in no particular order).
+    """
+    uf = _UnionFind(len(summaries))
+    first: dict[tuple[str, str], int] = {}
+    for i, s in enumerate(summaries):
+        for gid in s.ids["ncbi_gene_id"]:
+            key = (s.species, gid)
+            if key in first:
+                uf.union(first[key], i)
+            else:
+                first[key] = i
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(summaries)):
+        groups[uf.find(i)].append(i)
+    return list(groups.values())
+
+
+def _id_sort_key(gid: str) -> tuple:
+    return (0, int(gid), "") if gid.isdigit() else (1, 0, gid)
+
+
+# ------------------------------------------------------------------ ortholog links
+
+
+def _index(summaries: list[RecordSummary]) -> dict[str, dict[str, list[int]]]:
+    index: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in ID_KINDS}
+    for i, s in enumerate(summaries):
+        for kind in ID_KINDS:
+            for value in s.ids[kind]:
+                index[kind][value].append(i)
+    return index
+
+
+def link_orthologs(summaries: list[RecordSummary]) -> list[list]:
+    """Rows of ortholog_links.tsv: one per (record, record of another species it links to)."""
+    index = _index(summaries)
+    by_symbol: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, s in enumerate(summaries):
+        if s.symbol:
+            by_symbol[(s.species, s.symbol.casefold())].append(i)
+
+    def other_species(a: RecordSummary, b: RecordSummary) -> bool:
+        return not (a.species and b.species and a.species == b.species)
+
+    links: dict[tuple[int, int], dict] = {}
+
+    def add(i: int, j: int, species: str, kind: str, value: str) -> None:
+        link = links.setdefault((i, j), {"species": set(), "ids": set()})
+        link["species"].add(species)
+        link["ids"].add((kind, value))
+
+    for i, s in enumerate(summaries):
+        for species, oids in s.orthologs:
+            matched = False
+            for kind in ID_KINDS:
+                for value in oids[kind]:
+                    for j in index[kind].get(value, ()):
+                        if j != i and other_species(s, summaries[j]):
+                            add(i, j, species, kind, value)
+                            matched = True
+            if matched or not s.symbol or not normalise_species(species):
+                continue
+            for j in by_symbol.get((normalise_species(species), s.symbol.casefold()), ()):
+                t = summaries[j]
+                if j == i or not other_species(s, t):
+                    continue
+                if any(oids[k] and t.ids[k] for k in ID_KINDS):
+                    continue  # both state an id of one kind and they differ: not the same gene
+                add(i, j, species, "symbol", s.symbol)
+
+    kind_order = {k: n for n, k in enumerate((*ID_KINDS, "symbol"))}
+    rows = []
+    for (i, j), link in links.items():
+        s, t = summaries[i], summaries[j]
+        ids = sorted(link["ids"], key=lambda kv: (kind_order[kv[0]], _id_sort_key(kv[1])))
+        if any(k != "symbol" for k, _ in ids):
+            ids = [kv for kv in ids if kv[0] != "symbol"]
+        kinds = []
+        for k, _ in ids:
+            if k not in kinds:
+                kinds.append(k)
+        rows.append(
+            [
+                s.record_id,
+                s.source,
+                s.symbol,
+                s.organism,
+                ";".join(sorted(link["species"])),
+                t.record_id,
+                t.source,
+                t.symbol,
+                t.organism,
+                ";".join(kinds),
+                ";".join(v for _, v in ids),
+            ]
+        )
+    rows.sort(key=lambda r: (r[0], r[5]))
+    return rows
+
+
+# ------------------------------------------------------------------ other stages' tables
+
+
+def _columns(path: str, header: list[str], needed: tuple[str, ...]) -> dict[str, int]:
+    missing = [c for c in needed if c not in header]
+    if missing:
+        raise RecordError(path, "line 1", f"missing column(s) {', '.join(missing)} (header: {' '.join(header)[:200]})")
+    return {c: header.index(c) for c in needed}
+
+
+def read_protein_status(path: str, record_gene: dict[str, int]) -> dict[int, set[str]]:
+    """``{gene: {status, ...}}`` from protein_checks.tsv (``record_id``, ``status``)."""
+    out: dict[int, set[str]] = defaultdict(set)
+    with open_text(path) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        col = _columns(path, header, PROTEIN_CHECK_COLUMNS)
+        for lineno, line in enumerate(fh, start=2):
+            if not line.strip("\n"):
+                continue
+            cells = line.rstrip("\n").split("\t")
+            if len(cells) != len(header):
+                raise RecordError(path, f"line {lineno}", f"{len(cells)} cells, the header has {len(header)}")
+            gene = record_gene.get(cells[col["record_id"]])
+            if gene is not None and cells[col["status"]]:
+                out[gene].add(cells[col["status"]])
+    return out
+
+
+def count_interactions(
+    path: str, by_uniprot: dict[str, list[int]], by_ncbi: dict[str, list[int]]
+) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
+    """Distinct TFs and targets of each gene, from interactions.tsv (streamed).
+
+    A row names a gene when its UniProt accession is one of the gene's, or
+    one of its NCBI gene ids is (NCBI gene ids are unique across species).
+    A partner is counted once: as the gene it is when it is one of ours (by
+    either identifier), else by its UniProt accession (else its NCBI ids, else
+    its name). Returns ``(tfs, targets)``: ``{gene: {partner code}}``.
+    """
+    tfs: dict[int, set[int]] = defaultdict(set)
+    targets: dict[int, set[int]] = defaultdict(set)
+    partner_codes: dict[tuple, int] = {}
+
+    def genes_of(uniprot: str, ncbi: str):
+        found = by_uniprot.get(uniprot, ()) if uniprot else ()
+        if not ncbi:
+            return found
+        if ";" in ncbi or "," in ncbi:
+            by_id = [g for gid in split_ids(ncbi, ";,") for g in by_ncbi.get(gid, ())]
+        else:
+            by_id = by_ncbi.get(ncbi, ())
+        if not by_id:
+            return found
+        return set(found).union(by_id) if found else by_id
+
+    def code(genes, uniprot: str, ncbi: str, name: str) -> int:
+        """A partner that is one of our genes is that gene (its index, >= 0), however
+        the row names it; any other partner gets a negative code for its id."""
+        if genes:
+            if len(genes) == 1:
+                return next(iter(genes))
+            key = ("genes", *sorted(set(genes)))
+        else:
+            key = ("uniprot", uniprot) if uniprot else (("ncbi", ncbi) if ncbi else ("name", name))
+        return partner_codes.setdefault(key, -1 - len(partner_codes))
+
+    n = 0
+    with open_text(path) as fh:
+        header = fh.readline().rstrip("\n").split("\t")
+        col = _columns(path, header, INTERACTION_COLUMNS)
+        tu, gu, tn, gn, tname, gname = (col[c] for c in INTERACTION_COLUMNS)
+        tabs = len(header) - 1
+        last = max(col.values()) + 1
+        for lineno, line in enumerate(fh, start=2):
+            if line.count("\t") != tabs:
+                if not line.strip("\n"):
+                    continue
+                raise RecordError(path, f"line {lineno}", f"{line.count(chr(9)) + 1} cells, the header has {tabs + 1}")
+            cells = line.rstrip("\n").split("\t", last)
+            n += 1
+            tf_genes = genes_of(cells[tu], cells[tn])
+            target_genes = genes_of(cells[gu], cells[gn])
+            if not tf_genes and not target_genes:
+                continue
+            for gene in target_genes:
+                tfs[gene].add(code(tf_genes, cells[tu], cells[tn], cells[tname]))
+            for gene in tf_genes:
+                targets[gene].add(code(target_genes, cells[gu], cells[gn], cells[gname]))
+    log.info("%d interactions read, %d genes with TFs, %d with targets", n, len(tfs), len(targets))
+    return tfs, targets
+
+
+# ------------------------------------------------------------------ the step
+
+
+def gene_rows(
+    summaries: list[RecordSummary],
+    groups: list[list[int]],
+    tfs: dict[int, set[int]],
+    targets: dict[int, set[int]],
+    protein_status: dict[int, set[str]],
+    linked: dict[int, set[str]],
+) -> list[list]:
+    """Rows of genes.tsv; ``groups[g]`` lists the record indexes of gene ``g``."""
+    rows = []
+    for g, members in enumerate(groups):
+        recs = [summaries[i] for i in members]
+        ncbi = sorted({gid for r in recs for gid in r.ids["ncbi_gene_id"]}, key=_id_sort_key)
+        cells = [r for r in recs if r.cell_types is not None]
+        insitu = [r for r in recs if r.insitu_images is not None]
+        stages = set().union(*(r.insitu_stages for r in insitu)) if insitu else set()
+        rows.append(
+            [
+                recs[0].species,
+                ";".join(ncbi),
+                ";".join(sorted({r.symbol for r in recs if r.symbol})),
+                ";".join(sorted(r.record_id for r in recs)),
+                ";".join(sorted({r.source for r in recs})),
+                sum(r.cell_types for r in cells) if cells else None,
+                sum(r.cell_types_positive_fc for r in cells) if cells else None,
+                len(tfs.get(g, ())),
+                len(targets.get(g, ())),
+                sum(r.insitu_images for r in insitu) if insitu else None,
+                stage_list(stages) if insitu else "",
+                ";".join(sorted(protein_status.get(g, ()))),
+                len(linked.get(g, ())),
+            ]
+        )
+    rows.sort(key=lambda r: (r[0], _id_sort_key(r[1].split(";")[0]) if r[1] else (2, 0, ""), r[3]))
+    return rows
+
+
+def link_genes(
+    jsonls: list[str],
+    records: str,
+    protein_checks: str,
+    interactions: str,
+    genes: str,
+    ortholog_links: str,
+) -> None:
+    """Write genes.tsv (one row per gene and species) and ortholog_links.tsv.
+
+    Reads the accepted records once, results/qc/protein_checks.tsv (record_id,
+    status) and results/tables/interactions.tsv (tf_uniprot, target_uniprot,
+    tf_ncbi_gene_id, target_ncbi_gene_id, tf_name, target_name; streamed).
+    """
+    summaries = [summarise(rec) for rec in load_records(jsonls, records)]
+    groups = group_genes(summaries)
+    # deterministic gene numbering: by the smallest record id of each gene
+    groups = sorted(
+        (sorted(m, key=lambda i: summaries[i].record_id) for m in groups), key=lambda m: summaries[m[0]].record_id
+    )
+    gene_of = {}
+    for g, members in enumerate(groups):
+        for i in members:
+            gene_of[i] = g
+    record_gene = {summaries[i].record_id: g for i, g in gene_of.items()}
+    by_uniprot: dict[str, list[int]] = defaultdict(list)
+    by_ncbi: dict[str, list[int]] = defaultdict(list)
+    for g, members in enumerate(groups):
+        for i in members:
+            for acc in summaries[i].ids["uniprot_accession"]:
+                if g not in by_uniprot[acc]:
+                    by_uniprot[acc].append(g)
+            for gid in summaries[i].ids["ncbi_gene_id"]:
+                if g not in by_ncbi[gid]:
+                    by_ncbi[gid].append(g)
+
+    links = link_orthologs(summaries)
+    linked: dict[int, set[str]] = defaultdict(set)
+    for row in links:
+        a, b = record_gene[row[0]], record_gene[row[5]]
+        linked[a].add(row[5])
+        linked[b].add(row[0])
+
+    tfs, targets = count_interactions(interactions, by_uniprot, by_ncbi)
+    status = read_protein_status(protein_checks, record_gene)
+    rows = gene_rows(summaries, groups, tfs, targets, status, linked)
+    write_tsv(genes, GENE_COLUMNS, rows)
+    write_tsv(ortholog_links, LINK_COLUMNS, links)
+    log.info(
+        "%d records, %d genes, %d ortholog links (%d by symbol only)",
+        len(summaries),
+        len(rows),
+        len(links),
+        sum(1 for r in links if r[9] == "symbol"),
+    )

@@ -1,0 +1,363 @@
+"""Split results/tables/interactions.tsv per TF and per target; an index; GMT gene sets.
+
+``interactions.tsv`` is sorted by (tf_uniprot, target_uniprot) (the merge
+step writes it so), so the per-TF files come from one streaming pass: the
+rows of a TF are adjacent, and each file is opened once, written and closed
+before the next (one file open at a time, never one open per row). The same
+pass feeds each row, prefixed with its target, to GNU sort; the sorted stream
+gives the per-target files the same way. Memory: one TF's (or target's)
+rows, the names of its targets, and the index (one row per file).
+
+Each split file has the header and columns of ``interactions.tsv`` and holds
+exactly its rows, so the union of ``by_tf/*.tsv`` (and of
+``by_target/*.tsv``) is ``interactions.tsv``. File names are the
+accessions themselves; an accession that is not a plain identifier never
+reaches the file system (the merge step rejects it; this step checks again).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections import Counter
+
+from .errors import ConfigError, RecordError
+from .extsort import ExternalSort
+from .ids import safe_id
+from .interactions import (
+    LineTooLong,
+    COLUMNS,
+    EVIDENCE,
+    HEADER_LINE,
+    TARGET_NAME,
+    TF_NAME,
+    _Inline,
+    _process_pool,
+    line_blocks,
+)
+from .io import AtomicWriter, write_tsv
+
+log = logging.getLogger("gene_records")
+
+INDEX_COLUMNS = ("uniprot", "name", "role", "n_interactions", "path")
+GMT_EVIDENCE = ("all", "small_scale")
+_FLUSH_LINES = 50_000  # a group's rows are written out in pieces of this size
+
+
+def _best_name(names: list[bytes]) -> bytes:
+    """The most frequent non-empty name, ties to the smallest (byte order)."""
+    counts = Counter(n for n in names if n)
+    if not counts:
+        return b""
+    return min(counts, key=lambda n: (-counts[n], n))
+
+
+class _GroupWriter:
+    """Writes groups (a TF's or a target's rows) each to its own file, in pieces.
+
+    The caller appends to :attr:`lines` and :attr:`names` directly (no call
+    per row) and calls :meth:`spill` now and then so that a huge group is
+    written out as it comes.
+    """
+
+    def __init__(self, folder: str, role: str, source: str):
+        self.folder = folder
+        self.role = role
+        self.source = source
+        self.key = None
+        self.lines: list[bytes] = []  # rows without their line ends
+        self.names: list[bytes] = []
+        self.fh = None
+        self.count = 0
+        self.folded: set[str] = set()
+        self.index: list[tuple[str, str, str, int, str]] = []
+
+    def start(self, key: bytes) -> None:
+        """Begin the group of ``key``; a ``ValueError`` says why it cannot have a file."""
+        text = key.decode("utf-8", "replace")
+        if not safe_id(text):
+            raise ValueError(f"{self.role} accession {text[:60]!r} is not a plain identifier; it cannot name a file")
+        folded = text.lower()
+        if folded in self.folded:
+            raise ValueError(
+                f"{self.role} accession {text!r} differs from another only in letter case; "
+                "their files would collide on case-insensitive file systems"
+            )
+        self.folded.add(folded)
+        self.key = key
+        self.count = 0
+
+    def spill(self) -> None:
+        """Write out the rows gathered so far (the file stays open while its group goes on)."""
+        if self.fh is None:
+            self.fh = open(os.path.join(self.folder, self.key.decode() + ".tsv"), "wb")
+            self.fh.write(HEADER_LINE)
+        if self.lines:
+            self.count += len(self.lines)
+            self.fh.write(b"\n".join(self.lines) + b"\n")
+            self.lines.clear()
+
+    def finish(self) -> str:
+        """Close the group's file; return its name (the most frequent non-empty one)."""
+        self.spill()
+        self.fh.close()
+        self.fh = None
+        key = self.key.decode()
+        name = _best_name(self.names).decode("utf-8")
+        self.names.clear()
+        sub = os.path.basename(self.folder)
+        self.index.append((key, name, self.role, self.count, f"{sub}/{key}.tsv"))
+        self.key = None
+        return name
+
+    def close(self) -> None:
+        if self.fh is not None:
+            self.fh.close()
+
+
+def _replace_dir(src: str, dst: str) -> None:
+    """Put a finished folder in place of ``dst`` (a rename: readers never see half of it)."""
+    if os.path.lexists(dst):
+        if os.path.isdir(dst) and not os.path.islink(dst):
+            shutil.rmtree(dst)
+        else:
+            os.unlink(dst)
+    try:
+        os.replace(src, dst)
+    except OSError:  # another file system: copy, then rename the copy into place
+        tmp = tempfile.mkdtemp(dir=os.path.dirname(os.path.abspath(dst)) or ".", prefix=".split-")
+        os.rmdir(tmp)
+        shutil.copytree(src, tmp)
+        os.replace(tmp, dst)
+
+
+def split_interactions(
+    interactions: str,
+    by_tf: str,
+    by_target: str,
+    index: str,
+    gmt_symbols: str,
+    gmt_uniprot: str,
+    gmt_evidence: str = "all",
+    gmt_min_targets: int = 1,
+    sort_memory_mb: int = 1024,
+    threads: int = 1,
+) -> None:
+    """Write one TSV per TF (``by_tf``) and per target (``by_target``), the index and the GMT files.
+
+    Three things run at once when ``threads`` > 1: a forked process writes
+    the per-TF files and the gene sets, GNU sort orders the rows by (target,
+    TF), and this process writes the per-target files from its output.
+    ``gmt_evidence``: ``all`` interactions or only those with
+    ``small_scale``-evidence in the gene sets; a TF gets a gene set when it
+    has at least ``gmt_min_targets`` targets left.
+    """
+    if gmt_evidence not in GMT_EVIDENCE:
+        raise ConfigError(f"gmt_evidence must be one of {', '.join(GMT_EVIDENCE)}, not {gmt_evidence!r}")
+    _check_header(interactions)
+    root = os.path.dirname(os.path.abspath(by_tf))
+    os.makedirs(root, exist_ok=True)
+    work = tempfile.mkdtemp(dir=root, prefix=".split_interactions-")
+    tf_dir, tg_dir = os.path.join(work, "tf"), os.path.join(work, "target")
+    os.mkdir(tf_dir)
+    os.mkdir(tg_dir)
+    symbol_sets, uniprot_sets = os.path.join(work, "symbols.tmp"), os.path.join(work, "uniprot.gmt")
+    targets = _GroupWriter(tg_dir, "target", interactions)
+    pool = _process_pool(1) if threads > 1 else None
+    try:
+        args = (interactions, tf_dir, symbol_sets, uniprot_sets, gmt_evidence == "small_scale", gmt_min_targets)
+        by_tf_job = pool.submit(_tf_pass, *args) if pool else _Inline(_tf_pass, *args)
+        # Sorted by target, then TF: fields 2 and 1 (byte order); the header
+        # line sorts in among the rows and is dropped from the output.
+        keys = ["-t", "\t", "-k2,2", "-k1,1"]
+        with ExternalSort(work, sort_memory_mb, threads, files=[interactions], keys=keys) as sorter:
+            if pool is None:  # one thread: the per-TF pass first, while sort works
+                result = by_tf_job.result()
+            m = _split_by_target(line_blocks(sorter.output(), None, None, 4 << 20), targets)
+            sorter.wait()
+        log.info("%d rows split into %d target files", m, len(targets.index))
+        result = by_tf_job.result()
+        if result[0] == "error":
+            raise RecordError(*result[1:])
+        _, n, tf_index = result
+        log.info("%d rows split into %d TF files", n, len(tf_index))
+        if m != n:
+            raise ConfigError(f"sort returned {m} rows, {interactions} has {n}")
+        _install(uniprot_sets, gmt_uniprot)
+        _write_symbol_gmt(symbol_sets, gmt_symbols)
+        _replace_dir(tf_dir, by_tf)
+        _replace_dir(tg_dir, by_target)
+        write_tsv(index, INDEX_COLUMNS, _index_rows(tf_index, targets.index, by_tf, by_target, index))
+    finally:
+        if pool:
+            workers = list(getattr(pool, "_processes", {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for w in workers:
+                if w.is_alive():
+                    w.terminate()
+            for w in workers:
+                w.join(10)
+        targets.close()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _tf_pass(
+    interactions: str, tf_dir: str, symbol_sets: str, uniprot_sets: str, small_only: bool, min_targets: int
+) -> tuple:
+    """The per-TF pass as a job: ``("ok", rows, index rows)`` or ``("error", path, where, problem)``."""
+    tfs = _GroupWriter(tf_dir, "tf", interactions)
+    try:
+        n = _split_by_tf(interactions, tfs, symbol_sets, uniprot_sets, small_only, min_targets)
+    except RecordError as exc:
+        return ("error", exc.path, exc.where, exc.problem)
+    except LineTooLong as exc:
+        return ("error", interactions, "", str(exc))
+    finally:
+        tfs.close()
+    return ("ok", n, tfs.index)
+
+
+def _install(src: str, dst: str) -> None:
+    """Move a finished file into place (copying through a temporary file across file systems)."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        with open(src, "rb") as fh, AtomicWriter(dst, "wb") as out:
+            shutil.copyfileobj(fh, out, 1 << 20)
+
+
+def _index_rows(tf_index: list, target_index: list, by_tf: str, by_target: str, index: str) -> list:
+    """Index rows sorted by (uniprot, role); paths relative to the index's folder."""
+    here = os.path.dirname(os.path.abspath(index))
+    rel_tf = os.path.relpath(os.path.abspath(by_tf), here)
+    rel_tg = os.path.relpath(os.path.abspath(by_target), here)
+    rows = [(k, n, r, c, f"{rel_tf}/{k}.tsv") for k, n, r, c, _ in tf_index]
+    rows += [(k, n, r, c, f"{rel_tg}/{k}.tsv") for k, n, r, c, _ in target_index]
+    return sorted(rows, key=lambda r: (r[0], r[2]))
+
+
+def _check_header(path: str) -> None:
+    with open(path, "rb") as fh:
+        if fh.readline() != HEADER_LINE:
+            raise RecordError(path, "line 1", "not an interactions table: expected the columns " + ", ".join(COLUMNS))
+
+
+def _split_by_tf(
+    path: str, tfs: _GroupWriter, symbol_sets: str, gmt_uniprot: str, small_only: bool, min_targets: int
+) -> int:
+    """Pass 1: the per-TF files, the UniProt GMT and the (yet unnamed) symbol sets."""
+    yes = b"Yes"
+    width = len(COLUMNS)
+    n = 1  # lines read (the header is line 1)
+    lines, names = tfs.lines, tfs.names
+    gmt_targets: list[bytes] = []
+    gmt_names: list[bytes] = []
+    prev_tf = prev_tg = None
+
+    def finish_tf(u_out, s_out) -> None:
+        name = tfs.finish()
+        if len(gmt_targets) >= min_targets:
+            u_out.write(b"\t".join([prev_tf, (name or "NA").encode()] + gmt_targets) + b"\n")
+        symbols = set()
+        for nm in set(gmt_names):
+            if b";" in nm:
+                symbols.update(s for s in nm.split(b";") if s)
+            elif nm:
+                symbols.add(nm)
+        if len(symbols) >= min_targets:
+            s_out.write(b"\t".join([prev_tf, name.encode()] + sorted(symbols)) + b"\n")
+        gmt_targets.clear()
+        gmt_names.clear()
+
+    with open(path, "rb") as fh, open(gmt_uniprot, "wb") as u_out, open(symbol_sets, "wb") as s_out:
+        header = fh.readline()
+        for block in line_blocks(fh, len(header), None):
+            for line in block:
+                f = line.split(b"\t")
+                tf, tg = f[0], f[1]
+                if tf != prev_tf:
+                    if prev_tf is not None:
+                        if tf < prev_tf:
+                            raise RecordError(
+                                path, f"line {n + 1 + block.index(line)}", "rows are not sorted by tf_uniprot"
+                            )
+                        finish_tf(u_out, s_out)
+                    try:
+                        tfs.start(tf)
+                    except ValueError as exc:
+                        raise RecordError(path, f"line {n + 1 + block.index(line)}", str(exc)) from None
+                    prev_tf = tf
+                elif tg <= prev_tg:
+                    line_no = n + 1 + block.index(line)
+                    raise RecordError(
+                        path, f"line {line_no}", "rows are not sorted by target_uniprot, or a pair repeats"
+                    )
+                if len(f) != width:
+                    line_no = n + 1 + block.index(line)
+                    raise RecordError(path, f"line {line_no}", f"expected {width} fields, found {len(f)}")
+                prev_tg = tg
+                lines.append(line)
+                names.append(f[TF_NAME])
+                if not small_only or f[EVIDENCE] == yes:
+                    gmt_targets.append(tg)
+                    gmt_names.append(f[TARGET_NAME])
+            n += len(block)
+            if len(lines) >= _FLUSH_LINES:
+                tfs.spill()
+            if n // 1_000_000 != (n - len(block)) // 1_000_000:
+                log.info("%d rows split by TF", n - 1)
+        if prev_tf is not None:
+            finish_tf(u_out, s_out)
+    return n - 1
+
+
+def _split_by_target(blocks, targets: _GroupWriter) -> int:
+    """Pass 2: the per-target files from the rows sorted by (target, TF) (blocks of lines without line ends)."""
+    n = 0
+    prev = None
+    lines, names = targets.lines, targets.names
+    header = HEADER_LINE[:-1]
+    header_seen = False
+    for block in blocks:
+        for line in block:
+            f = line.split(b"\t", 6)
+            tg = f[1]
+            if tg != prev:
+                if line == header and not header_seen:  # the header sorted in among the rows
+                    header_seen = True
+                    continue
+                if prev is not None:
+                    targets.finish()
+                try:
+                    targets.start(tg)
+                except ValueError as exc:
+                    raise RecordError(targets.source, "column target_uniprot", str(exc)) from None
+                prev = tg
+            lines.append(line)
+            names.append(f[TARGET_NAME])
+        n += len(block)
+        if len(lines) >= _FLUSH_LINES:
+            targets.spill()
+        if n // 1_000_000 != (n - len(block)) // 1_000_000:
+            log.info("%d rows split by target", n)
+    if prev is not None:
+        targets.finish()
+    return n - header_seen
+
+
+def _write_symbol_gmt(symbol_sets: str, gmt_symbols: str) -> None:
+    """Name the symbol gene sets: the TF's name, or ``name_ACC`` when several TFs share it
+    (the accession when the TF has no name)."""
+    counts: Counter = Counter()
+    with open(symbol_sets, "rb") as fh:
+        for line in fh:
+            name = line.split(b"\t", 2)[1]
+            if name:
+                counts[name] += 1
+    with open(symbol_sets, "rb") as fh, AtomicWriter(gmt_symbols, "wb") as out:
+        for line in fh:
+            acc, name, genes = line.split(b"\t", 2)
+            set_name = name if name and counts[name] == 1 else (name + b"_" + acc if name else acc)
+            out.write(set_name + b"\t" + acc + b"\t" + genes)

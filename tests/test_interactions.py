@@ -1,0 +1,868 @@
+"""TF/target interactions: normalisation, merge rules, downloads, whole-organism tables, splits.
+
+Real data first: the SOX4 seed page (Q06945), the TFLink pages in
+resources/records/tflink and the per-protein downloads in
+resources/tflink_downloads. Values asserted here were read from those files
+by hand. The steps are called in-process on the parsed batches of the
+session's bundled run (fast), and the bundled run itself is checked for the
+outputs' contract.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import itertools
+import json
+import re
+import shutil
+import urllib.parse
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import DOWNLOADS, SOX4
+
+from gene_records import interactions as gi
+from gene_records.cli import run
+from gene_records.errors import ConfigError, RecordError
+from gene_records.interactions import (
+    COLUMNS,
+    BadValue,
+    find_downloads,
+    merge_group,
+    merge_interactions,
+    norm_accession,
+    norm_ids,
+    norm_name,
+    norm_pubmed,
+    other_generation,
+)
+from gene_records.interactions_split import split_interactions
+from gene_records.interactions_synth import TABLE_COLUMNS, generate_table
+from gene_records.io import read_tsv
+
+HEADER = "\t".join(TABLE_COLUMNS) + "\n"
+
+# ------------------------------------------------------------------ helpers
+
+
+def parsed(run_dir: Path) -> tuple[list[str], str]:
+    """The parsed batches and records.tsv of a workflow run."""
+    jsonls = sorted(str(p) for p in (run_dir / "results" / "parsed").glob("batch_*.jsonl"))
+    return jsonls, str(run_dir / "results" / "tables" / "records.tsv")
+
+
+def no_records(tmp: Path) -> tuple[list[str], str]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "none.jsonl").write_text("")
+    (tmp / "records.tsv").write_text(
+        "record_id\tsource\tsource_file\tsymbol\tname\torganism\tncbi_gene_id\tensembl_gene_id\tuniprot_accession\tsha256\n"
+    )
+    return [str(tmp / "none.jsonl")], str(tmp / "records.tsv")
+
+
+def merge(out: Path, jsonls, records, downloads=(), tables=(), on_bad_record="fail", threads=1) -> dict[str, Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "interactions": out / "interactions.tsv",
+        "missing_downloads": out / "missing_downloads.tsv",
+        "rejected": out / "rejected_interactions.tsv",
+        "conflicts": out / "interaction_conflicts.tsv",
+        "summary": out / "interactions_summary.tsv",
+    }
+    merge_interactions(
+        jsonls=list(jsonls),
+        records=str(records),
+        downloads=[str(d) for d in downloads],
+        tables=[str(t) for t in tables],
+        on_bad_record=on_bad_record,
+        sort_memory_mb=64,
+        threads=threads,
+        **{k: str(v) for k, v in paths.items()},
+    )
+    return paths
+
+
+def split(out: Path, interactions: Path, threads=1, **params) -> dict[str, Path]:
+    paths = {
+        "by_tf": out / "by_tf",
+        "by_target": out / "by_target",
+        "index": out / "index.tsv",
+        "gmt_symbols": out / "regulons_symbols.gmt",
+        "gmt_uniprot": out / "regulons_uniprot.gmt",
+    }
+    split_interactions(
+        interactions=str(interactions),
+        sort_memory_mb=64,
+        threads=threads,
+        **params,
+        **{k: str(v) for k, v in paths.items()},
+    )
+    return paths
+
+
+def pairs(path: Path) -> dict[tuple[str, str], dict[str, str]]:
+    header, rows = read_tsv(path)
+    assert header == list(COLUMNS)
+    out = {}
+    for r in rows:
+        assert (r[0], r[1]) not in out, f"pair {r[:2]} twice"
+        out[(r[0], r[1])] = dict(zip(header, r))
+    return out
+
+
+def summary(path: Path) -> dict[str, int]:
+    _, rows = read_tsv(path)
+    return {k: int(v) for k, v in rows}
+
+
+def table_file(path: Path, rows: list[str], gz: bool = False) -> Path:
+    text = HEADER + "".join(r if r.endswith("\n") else r + "\n" for r in rows)
+    if gz:
+        with gzip.open(path, "wt", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def download_rows(path: Path) -> list[list[str]]:
+    """A download read with the csv module (independently of the library)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.reader(fh, delimiter="\t"))[1:]
+
+
+def pubmed_digits(text: str) -> set[str]:
+    return set(re.findall(r"\d{5,}", urllib.parse.unquote_plus(text)))
+
+
+def page(record_id: str, run_dir: Path) -> dict:
+    return json.loads((run_dir / "results" / "records" / f"{record_id}.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def bundled_merge(bundled_run, tmp_path_factory):
+    """merge + split, in-process, on the bundled pages and downloads (as the workflow runs them)."""
+    out = tmp_path_factory.mktemp("bundled_merge")
+    jsonls, records = parsed(bundled_run)
+    m = merge(out, jsonls, records, downloads=find_downloads([DOWNLOADS]))
+    s = split(out / "tf_targets", m["interactions"])
+    return {**m, **s}
+
+
+# ------------------------------------------------------------------ values
+
+
+def test_pubmed_ids_in_every_tflink_spelling():
+    assert norm_pubmed("29087512%5Buid%5D+OR+24435928%5Buid%5D") == "24435928;29087512"
+    assert norm_pubmed("https://www.ncbi.nlm.nih.gov/pubmed/?term=29126285%5Buid%5D+OR+27924024%5Buid%5D") == (
+        "27924024;29126285"
+    )
+    assert norm_pubmed("20094846,10329730,8602863,29087512") == "8602863;10329730;20094846;29087512"
+    assert norm_pubmed("19148141;29087512;29126285;27924024") == "19148141;27924024;29087512;29126285"
+    assert norm_pubmed("27924024;27924024") == "27924024"
+    for missing in ("", "-", "NA"):
+        assert norm_pubmed(missing) == ""
+    with pytest.raises(BadValue, match="'PMC123' is not a PubMed id"):
+        norm_pubmed("27924024;PMC123")
+
+
+def test_ids_names_and_accessions():
+    assert norm_ids("100532731,648") == "648;100532731"
+    assert norm_ids("121504,554313,8294") == "8294;121504;554313"
+    assert norm_ids("NA") == norm_ids("-") == norm_ids("") == ""
+    assert norm_name("-") == ""
+    assert norm_name("Na") == "Na"  # a gene named Na, not a missing value
+    assert norm_name("RPL9; RPL9P7; RPL9P8") == "RPL9;RPL9P7;RPL9P8"
+    assert norm_name("OR2M7 D") == "OR2M7 D"
+    assert norm_name("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert norm_accession("Q06945") == "Q06945"
+    assert norm_accession("A0A0A6YYC7") == "A0A0A6YYC7"
+    for bad in ("../etc/passwd", "Q06945/x", "CON", ".hidden", "a b", "x" * 65):
+        with pytest.raises(BadValue, match="not a plain identifier"):
+            norm_accession(bad)
+    with pytest.raises(BadValue, match="empty"):
+        norm_accession("-")
+    assert other_generation("TFLink_tfs_of_Q06945.tsv") == "tfs_of_Q06945.tsv"
+    assert other_generation("targets_of_O00358.tsv") == "TFLink_targets_of_O00358.tsv"
+
+
+def _row(
+    origin,
+    tf_name="",
+    target_name="",
+    organism="Homo sapiens",
+    tf_ncbi="",
+    evidence="No",
+    pubmed="",
+    methods="m",
+    sources="S",
+):
+    return ["P1", "P2", tf_ncbi, "", tf_name, target_name, methods, pubmed, organism, sources, evidence, origin]
+
+
+def test_merge_rule_table_then_download_then_page():
+    rows = [
+        _row(
+            "page:tflink-P2",
+            tf_name="PAGE",
+            tf_ncbi="648;100532731",
+            evidence="Yes",
+            pubmed="1;20",
+            methods="b",
+            sources="GTRD",
+        ),
+        _row("download:tfs_of_P2.tsv", tf_name="DL", tf_ncbi="648", pubmed="3", methods="a;b", sources="ReMap"),
+        _row("table:t.tsv", tf_name="TABLE", target_name="", evidence="No", pubmed="20"),
+    ]
+    merged, conflicts = merge_group(rows)
+    assert merged[:6] == ["P1", "P2", "648;100532731", "", "TABLE", ""]
+    assert merged[6:] == [
+        "a;b;m",
+        "1;3;20",
+        "Homo sapiens",
+        "GTRD;ReMap;S",
+        "Yes",
+        "download:tfs_of_P2.tsv;page:tflink-P2;table:t.tsv",
+    ]
+    assert ("tf_name", "TABLE", "DL | PAGE") in conflicts
+    assert ("tf_ncbi_gene_id", "648;100532731", "648 | 648;100532731") in conflicts
+    assert ("small_scale_evidence", "Yes", "No") in conflicts
+    # the same whatever the order of the rows
+    for perm in itertools.permutations(rows):
+        assert merge_group([list(r) for r in perm]) == (merged, conflicts)
+
+
+def test_merge_rule_empty_never_wins_and_ties_go_to_the_most_frequent():
+    rows = [
+        _row("table:a.tsv", target_name=""),
+        _row("page:tflink-P1", target_name="SOX4"),
+        _row("page:tflink-P2", target_name="SOX4"),
+    ]
+    assert merge_group(rows)[0][5] == "SOX4"
+    rows = [_row("page:tflink-A", tf_name="B"), _row("page:tflink-B", tf_name="A"), _row("page:tflink-C", tf_name="B")]
+    merged, conflicts = merge_group(rows)
+    assert merged[4] == "B" and conflicts == [("tf_name", "B", "A")]
+    rows = [_row("page:tflink-A", tf_name="B"), _row("page:tflink-B", tf_name="A")]
+    assert merge_group(rows)[0][4] == "A"  # a tie: the smaller in byte order
+    rows = [_row("page:tflink-A", evidence=""), _row("page:tflink-B", evidence="No")]
+    assert merge_group(rows)[0][10] == "No"
+
+
+# ------------------------------------------------------------------ downloads: finding them
+
+
+def test_find_downloads_recursive_in_folder_order(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    (a / "sub").mkdir(parents=True)
+    (a / ".hidden").mkdir()
+    b.mkdir()
+    for p in (
+        a / "tfs_of_P1.tsv",
+        a / "sub" / "TFLink_targets_of_P2.tsv",
+        a / ".hidden" / "tfs_of_P3.tsv",
+        a / "bindingSites_of_P1.tsv",
+        a / "notes.txt",
+        b / "tfs_of_P1.tsv",
+    ):
+        p.write_text("x")
+    assert find_downloads([b, a]) == [
+        str(b / "tfs_of_P1.tsv"),
+        str(a / "sub" / "TFLink_targets_of_P2.tsv"),
+        str(a / "tfs_of_P1.tsv"),
+    ]
+    with pytest.raises(ConfigError, match="not a folder"):
+        find_downloads([tmp_path / "missing"])
+
+
+# ------------------------------------------------------------------ the real corpus
+
+
+@pytest.mark.slow
+def test_sox4_page_rows_all_in_interactions_and_splits(bundled_run, bundled_merge):
+    sox4 = page("tflink-Q06945", bundled_run)
+    assert sox4["source_file"] == str(SOX4)
+    assert (len(sox4["tfs"]), len(sox4["targets"])) == (51, 100)
+    got = pairs(bundled_merge["interactions"])
+    for e in sox4["tfs"]:
+        row = got[(e["uniprot"], "Q06945")]
+        assert "page:tflink-Q06945" in row["origins"].split(";")
+        assert set(e["pubmed_ids"]) <= set(row["pubmed_ids"].split(";"))
+    for e in sox4["targets"]:
+        row = got[("Q06945", e["uniprot"])]
+        assert "page:tflink-Q06945" in row["origins"].split(";")
+    # read by hand from the page: ERG,P11308,2078,TRRUST,inferred by curator,29087512%5Buid%5D+OR+24435928%5Buid%5D,Yes
+    assert got[("P11308", "Q06945")] == {
+        "tf_uniprot": "P11308",
+        "target_uniprot": "Q06945",
+        "tf_ncbi_gene_id": "2078",
+        "target_ncbi_gene_id": "6659",
+        "tf_name": "ERG",
+        "target_name": "SOX4",
+        "detection_methods": "inferred by curator",
+        "pubmed_ids": "24435928;29087512",
+        "organism": "Homo sapiens",
+        "source_databases": "TRRUST",
+        "small_scale_evidence": "Yes",
+        "origins": "page:tflink-Q06945",
+    }
+    # AXIN2,Q9Y2T1,8313,TRRUST,inferred by curator,22098624%5Buid%5D+OR+29087512%5Buid%5D,Yes
+    axin2 = got[("Q06945", "Q9Y2T1")]
+    assert (axin2["target_name"], axin2["target_ncbi_gene_id"], axin2["pubmed_ids"]) == (
+        "AXIN2",
+        "8313",
+        "22098624;29087512",
+    )
+    # the split files of SOX4 hold the same rows
+    by_tf = pairs(bundled_merge["by_tf"] / "Q06945.tsv")
+    by_target = pairs(bundled_merge["by_target"] / "Q06945.tsv")
+    assert {e["uniprot"] for e in sox4["targets"]} <= {tg for _, tg in by_tf}
+    assert {e["uniprot"] for e in sox4["tfs"]} <= {tf for tf, _ in by_target}
+    assert by_tf == {k: v for k, v in got.items() if k[0] == "Q06945"}
+    assert by_target == {k: v for k, v in got.items() if k[1] == "Q06945"}
+    assert by_tf[("Q06945", "Q9Y2T1")] == axin2
+    # its downloads are not bundled: listed, not an error
+    _, missing = read_tsv(bundled_merge["missing_downloads"])
+    assert ["tflink-Q06945", "tfs_download", "TFLink_tfs_of_Q06945.tsv"] in missing
+    assert ["tflink-Q06945", "targets_download", "TFLink_targets_of_Q06945.tsv"] in missing
+
+
+DOWNLOAD_FILES = sorted(p.name for p in DOWNLOADS.iterdir())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", DOWNLOAD_FILES)
+def test_download_counts_equal_rows_plus_page_only_pairs(name, bundled_run, bundled_merge):
+    kind, acc = re.match(r"(?:TFLink_)?(tfs|targets)_of_(.+)\.tsv$", name).groups()
+    rec = page(f"tflink-{acc}", bundled_run)
+    rows = download_rows(DOWNLOADS / name)
+    accs = [r[0] for r in rows]
+    assert len(set(accs)) == len(accs)
+    page_accs = {e["uniprot"] for e in rec[kind]}
+    # where a download exists, its first rows are the page's rows
+    assert page_accs <= set(accs)
+    got = pairs(bundled_merge["interactions"])
+    if kind == "tfs":
+        mine = {tf: row for (tf, tg), row in got.items() if tg == acc}
+    else:
+        mine = {tg: row for (tf, tg), row in got.items() if tf == acc}
+    from_download = {k for k, r in mine.items() if f"download:{name}" in r["origins"].split(";")}
+    from_download_or_page = {
+        k for k, r in mine.items() if {f"download:{name}", f"page:tflink-{acc}"} & set(r["origins"].split(";"))
+    }
+    assert len(from_download) == len(rows)
+    assert len(from_download_or_page) == len(rows) + len(page_accs - set(accs))
+    # every row of the download is in interactions.tsv with all its evidence
+    for r in rows:
+        row = mine[r[0]]
+        assert pubmed_digits(r[4]) <= set(row["pubmed_ids"].split(";"))
+        assert set(re.split("[,;]", r[6])) <= set(row["source_databases"].split(";"))
+        assert set(re.split("[,;]", r[3])) <= set(row["detection_methods"].split(";"))
+        assert row["organism"] == r[5]
+
+
+@pytest.mark.slow
+def test_download_values_read_by_hand(bundled_merge):
+    got = pairs(bundled_merge["interactions"])
+    # targets_of_O00358.tsv: P07202 7173 TPO inferred by curator 20094846,10329730,8602863,29087512 Homo sapiens TRRUST Yes
+    tpo = got[("O00358", "P07202")]
+    assert tpo["pubmed_ids"] == "8602863;10329730;20094846;29087512"
+    assert (tpo["tf_name"], tpo["tf_ncbi_gene_id"], tpo["target_name"], tpo["target_ncbi_gene_id"]) == (
+        "FOXE1",
+        "2304",
+        "TPO",
+        "7173",
+    )
+    assert (tpo["source_databases"], tpo["small_scale_evidence"]) == ("TRRUST", "Yes")
+    assert tpo["origins"] == "download:targets_of_O00358.tsv;page:tflink-O00358"
+    # TFLink_tfs_of_A0A024R261.tsv: P35226 100532731,648 BMI1 (several NCBI ids); the page's protein has no name ('-')
+    bmi1 = got[("P35226", "A0A024R261")]
+    assert (bmi1["tf_ncbi_gene_id"], bmi1["tf_name"], bmi1["target_name"]) == ("648;100532731", "BMI1", "")
+    # tfs_of_A0A024R161.tsv: O75461 1876 E2F6 ... term=29126285%5Buid%5D+OR+27924024%5Buid%5D ... GTRD,ReMap No
+    e2f6 = got[("O75461", "A0A024R161")]
+    assert (e2f6["pubmed_ids"], e2f6["source_databases"], e2f6["small_scale_evidence"]) == (
+        "27924024;29126285",
+        "GTRD;ReMap",
+        "No",
+    )
+    # targets_of_A1Z8A6.tsv: A1KXD5 NA - (no NCBI id, no name)
+    a1kxd5 = got[("A1Z8A6", "A1KXD5")]
+    assert (a1kxd5["target_ncbi_gene_id"], a1kxd5["target_name"], a1kxd5["organism"]) == (
+        "",
+        "",
+        "Drosophila melanogaster",
+    )
+    # targets_of_O00358.tsv: P32969 6133 "RPL9; RPL9P7; RPL9P8; RPL9P9"; the page writes "RPL9;RPL9P7;..."
+    assert got[("O00358", "P32969")]["target_name"] == "RPL9;RPL9P7;RPL9P8;RPL9P9"
+
+
+@pytest.mark.slow
+def test_every_page_entry_is_in_interactions(bundled_run, bundled_merge):
+    got = pairs(bundled_merge["interactions"])
+    n = 0
+    for p in sorted((bundled_run / "results" / "records").glob("tflink-*.json")):
+        rec = json.loads(p.read_text())
+        origin = f"page:{rec['record_id']}"
+        for field in ("tfs", "targets"):
+            for e in rec[field]:
+                key = (
+                    (e["uniprot"], rec["uniprot_accession"])
+                    if field == "tfs"
+                    else (rec["uniprot_accession"], e["uniprot"])
+                )
+                row = got[key]
+                assert origin in row["origins"].split(";")
+                assert set(e["pubmed_ids"]) <= set(row["pubmed_ids"].split(";"))
+                assert set(e["detection_methods"]) <= set(row["detection_methods"].split(";"))
+                assert set(e["source_databases"]) <= set(row["source_databases"].split(";"))
+                if e["small_scale_evidence"] == "Yes":
+                    assert row["small_scale_evidence"] == "Yes"
+                n += 1
+    s = summary(bundled_merge["summary"])
+    assert n == s["page_rows"] == 2387
+    assert s["download_rows"] == sum(len(download_rows(DOWNLOADS / f)) for f in DOWNLOAD_FILES) == 2730
+    assert (s["pages"], s["downloads"], s["missing_downloads"], s["rejected_rows"], s["rejected_files"]) == (
+        24,
+        7,
+        28,
+        0,
+        0,
+    )
+    assert s["input_rows"] == s["page_rows"] + s["download_rows"]
+    assert s["interactions"] == len(got)
+
+
+@pytest.mark.slow
+def test_splits_union_equals_interactions(bundled_merge):
+    header, rows = read_tsv(bundled_merge["interactions"])
+    want = Counter(map(tuple, rows))
+    _, index = read_tsv(bundled_merge["index"])
+    for role, folder, col in (("tf", "by_tf", 0), ("target", "by_target", 1)):
+        union: Counter = Counter()
+        files = sorted((bundled_merge[folder]).iterdir())
+        listed = {r[0]: r for r in index if r[2] == role}
+        assert {f.stem for f in files} == set(listed)
+        for f in files:
+            h, part = read_tsv(f)
+            assert h == header and part
+            assert {r[col] for r in part} == {f.stem}
+            assert int(listed[f.stem][3]) == len(part)
+            assert listed[f.stem][4] == f"{folder}/{f.name}"
+            union.update(map(tuple, part))
+        assert union == want
+    assert [(r[0], r[2]) for r in index] == sorted((r[0], r[2]) for r in index)
+    sox4 = {r[2]: r for r in index if r[0] == "Q06945"}
+    assert sox4["tf"][1] == "SOX4" and sox4["target"][1] == "SOX4"
+
+
+@pytest.mark.slow
+def test_gmt_files(bundled_merge):
+    got = pairs(bundled_merge["interactions"])
+    lines = {
+        ln.split("\t")[0]: ln.rstrip("\n").split("\t") for ln in bundled_merge["gmt_uniprot"].read_text().splitlines()
+    }
+    foxe1 = lines["O00358"]
+    assert foxe1[1] == "FOXE1"
+    assert foxe1[2:] == sorted(tg for (tf, tg) in got if tf == "O00358")
+    assert len(foxe1[2:]) == 641
+    sym = {ln.split("\t")[1]: ln.split("\t") for ln in bundled_merge["gmt_symbols"].read_text().splitlines()}
+    assert sym["O00358"][0] == "FOXE1"
+    assert "TPO" in sym["O00358"] and "RPL9P7" in sym["O00358"]  # multi-name cells give each symbol
+    assert sym["Q06945"][0] == "SOX4" and "AXIN2" in sym["Q06945"]
+    # a TF without a name: its accession names the set
+    assert sym["A0A023IRJ6"][0] == "A0A023IRJ6"
+    assert len({v[0] for v in sym.values()}) == len(sym)
+
+
+@pytest.mark.slow
+def test_gmt_small_scale_filter_and_min_targets(bundled_merge, tmp_path):
+    s = split(tmp_path, bundled_merge["interactions"], gmt_evidence="small_scale", gmt_min_targets=2)
+    got = pairs(bundled_merge["interactions"])
+    want = {}
+    for (tf, tg), r in got.items():
+        if r["small_scale_evidence"] == "Yes":
+            want.setdefault(tf, []).append(tg)
+    want = {tf: sorted(v) for tf, v in want.items() if len(v) >= 2}
+    lines = [ln.split("\t") for ln in s["gmt_uniprot"].read_text().splitlines()]
+    assert {ln[0]: ln[2:] for ln in lines} == want
+    assert want["O00358"] and len(want["O00358"]) < 641
+    # the per-TF and per-target files do not depend on the filter
+    assert sorted(p.name for p in s["by_tf"].iterdir()) == sorted(p.name for p in bundled_merge["by_tf"].iterdir())
+    with pytest.raises(ConfigError, match="gmt_evidence"):
+        split(tmp_path / "x", bundled_merge["interactions"], gmt_evidence="some")
+
+
+# ------------------------------------------------------------------ downloads: look-up, missing, bad
+
+
+@pytest.mark.slow
+def test_download_under_the_other_generation_name_and_duplicates(bundled_run, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    # the page names TFLink_tfs_of_A0A024R261.tsv; give it as tfs_of_A0A024R261.tsv
+    shutil.copyfile(DOWNLOADS / "TFLink_tfs_of_A0A024R261.tsv", a / "tfs_of_A0A024R261.tsv")
+    # the page names targets_of_O00358.tsv; give it as TFLink_targets_of_O00358.tsv, twice
+    shutil.copyfile(DOWNLOADS / "targets_of_O00358.tsv", a / "TFLink_targets_of_O00358.tsv")
+    shutil.copyfile(DOWNLOADS / "targets_of_O00358.tsv", b / "targets_of_O00358.tsv")
+    # a download no page names (its protein is in its name)
+    rows = (DOWNLOADS / "tfs_of_A0A075B6K2.tsv").read_text().splitlines(keepends=True)
+    (b / "tfs_of_P99999.tsv").write_text("".join(rows[:3]))
+    jsonls, records = parsed(bundled_run)
+    m = merge(tmp_path / "out", jsonls, records, downloads=find_downloads([a, b]))
+    got = pairs(m["interactions"])
+    assert got[("P35226", "A0A024R261")]["origins"] == "download:tfs_of_A0A024R261.tsv;page:tflink-A0A024R261"
+    assert got[("O00358", "P07202")]["origins"] == "download:TFLink_targets_of_O00358.tsv;page:tflink-O00358"
+    orphan = {k: v for k, v in got.items() if k[1] == "P99999"}
+    assert sorted(orphan) == [("P04198", "P99999"), ("Q13148", "P99999")]
+    assert orphan[("P04198", "P99999")]["origins"] == "download:tfs_of_P99999.tsv"
+    s = summary(m["summary"])
+    assert (s["downloads"], s["downloads_without_page"], s["downloads_not_read_duplicates"]) == (3, 1, 1)
+    _, missing = read_tsv(m["missing_downloads"])
+    assert ["tflink-A0A024R261", "tfs_download", "TFLink_tfs_of_A0A024R261.tsv"] not in missing
+    assert ["tflink-A0A024R161", "tfs_download", "tfs_of_A0A024R161.tsv"] in missing
+
+
+BAD_HEADERS = {
+    "missing column": lambda h: h.replace("\tOrganism", ""),
+    "extra column": lambda h: h.rstrip("\n") + "\tExtra\n",
+    "different order": lambda h: h.replace("Name.Target\tDetection.method", "Detection.method\tName.Target"),
+    "quoted": lambda h: "\t".join(f'"{c}"' for c in h.rstrip("\n").split("\t")) + "\n",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("problem", sorted(BAD_HEADERS))
+def test_bad_download_header_fails_or_is_rejected(problem, bundled_run, tmp_path):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    lines = (DOWNLOADS / "targets_of_O00358.tsv").read_text().splitlines(keepends=True)
+    (folder / "targets_of_O00358.tsv").write_text(BAD_HEADERS[problem](lines[0]) + "".join(lines[1:]))
+    jsonls, records = parsed(bundled_run)
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "fail", jsonls, records, downloads=find_downloads([folder]))
+    assert err.value.path == str(folder / "targets_of_O00358.tsv") and err.value.where == "line 1"
+    assert "not a TFLink download header" in err.value.problem
+    m = merge(tmp_path / "skip", jsonls, records, downloads=find_downloads([folder]), on_bad_record="skip")
+    h, rejected = read_tsv(m["rejected"])
+    assert h == ["file", "where", "scope", "reason"]
+    assert [r[:3] for r in rejected] == [[str(folder / "targets_of_O00358.tsv"), "line 1", "file"]]
+    got = pairs(m["interactions"])
+    foxe1 = {k: v for k, v in got.items() if k[0] == "O00358"}
+    assert len(foxe1) == 100  # the page's own rows
+    assert all("download:" not in v["origins"] for v in foxe1.values())
+
+
+@pytest.mark.slow
+def test_bad_download_rows(bundled_run, tmp_path):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    lines = (DOWNLOADS / "targets_of_O00358.tsv").read_text().splitlines(keepends=True)
+    lines[5] = "P28360\t4487\tMSX1\n"  # too few fields (line 6)
+    lines[7] = lines[7].replace("Yes", "Maybe").replace("No", "Maybe")  # line 8
+    lines[9] = "../../x" + lines[9][lines[9].index("\t") :]  # line 10: not a plain identifier
+    (folder / "targets_of_O00358.tsv").write_text("".join(lines))
+    jsonls, records = parsed(bundled_run)
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "fail", jsonls, records, downloads=find_downloads([folder]))
+    assert (err.value.where, err.value.problem) == ("line 6", "expected 8 tab-separated fields, found 3")
+    m = merge(tmp_path / "skip", jsonls, records, downloads=find_downloads([folder]), on_bad_record="skip")
+    _, rejected = read_tsv(m["rejected"])
+    assert [(r[1], r[2]) for r in rejected] == [("line 6", "row"), ("line 8", "row"), ("line 10", "row")]
+    assert "is not Yes or No" in rejected[1][3] and "not a plain identifier" in rejected[2][3]
+    got = pairs(m["interactions"])
+    assert not [k for k in got if "/" in k[1]]
+    assert len([k for k, v in got.items() if k[0] == "O00358" and "download:" in v["origins"]]) == 641 - 3
+    assert summary(m["summary"])["rejected_rows"] == 3
+
+
+@pytest.mark.slow
+def test_download_with_crlf_and_bom_gives_the_same_rows(bundled_run, tmp_path):
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    data = (DOWNLOADS / "targets_of_O00358.tsv").read_bytes()
+    (folder / "targets_of_O00358.tsv").write_bytes(b"\xef\xbb\xbf" + data.replace(b"\n", b"\r\n"))
+    jsonls, records = parsed(bundled_run)
+    plain = merge(tmp_path / "plain", jsonls, records, downloads=[DOWNLOADS / "targets_of_O00358.tsv"])
+    crlf = merge(tmp_path / "crlf", jsonls, records, downloads=[folder / "targets_of_O00358.tsv"])
+    assert crlf["interactions"].read_bytes() == plain["interactions"].read_bytes()
+    assert summary(crlf["summary"])["download_rows"] == 641
+
+
+def test_overlong_lines_are_refused_with_bounded_memory(tmp_path, monkeypatch):
+    monkeypatch.setattr(gi, "MAX_LINE_BYTES", 4096)
+    jsonls, records = no_records(tmp_path / "in")
+    row = "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tm\t1\tHomo sapiens\tS\tYes\t-\t-\t-\t-\n"
+    table = table_file(tmp_path / "t.tsv", [row, "P" * 10000 + "\n", row.replace("Q06945", "Q06946")])
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "fail", jsonls, records, tables=[table])
+    assert err.value.where == "line 3" and "a line longer than 4096 bytes" in err.value.problem
+    folder = tmp_path / "dl"
+    folder.mkdir()
+    (folder / "tfs_of_Q06945.tsv").write_text("\t".join(gi.DOWNLOAD_COLUMNS["tfs"]) + "\n" + "x" * 5000 + "\n")
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "dl_fail", jsonls, records, downloads=[folder / "tfs_of_Q06945.tsv"])
+    assert err.value.where == "line 2" and "a line longer than 4096 bytes" in err.value.problem
+
+
+@pytest.mark.slow
+def test_missing_download_is_a_warning(bundled_run, tmp_path, caplog):
+    jsonls, records = parsed(bundled_run)
+    with caplog.at_level("WARNING", logger="gene_records"):
+        m = merge(tmp_path, jsonls, records, downloads=[])
+    assert "tflink-Q06945: tfs_download TFLink_tfs_of_Q06945.tsv not found" in caplog.text
+    _, missing = read_tsv(m["missing_downloads"])
+    assert len(missing) == 35 and missing == sorted(missing)
+    got = pairs(m["interactions"])
+    assert len([k for k in got if k[0] == "O00358"]) == 100
+
+
+# ------------------------------------------------------------------ whole-organism tables
+
+
+def _small_table_rows(tmp_path: Path) -> list[str]:
+    gen = tmp_path / "gen.tsv"
+    generate_table(str(gen), 3000, n_tfs=30, n_proteins=400, seed=7)
+    rows = gen.read_text().splitlines(keepends=True)[1:]
+    # real pairs of the SOX4 page: one as the page gives it, one that disagrees with it
+    rows.insert(
+        100,
+        "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tinferred by curator\t24435928;29087512\tHomo sapiens\tTRRUST\tYes\t-\t-\tMm:Q06831\t-\n",
+    )
+    rows.insert(
+        2000,
+        "Q06945\tQ9Y2T1\t6659\t8313\tSOX4\tAXIN2-T\tchromatin immunoprecipitation assay\t27924024\tHomo sapiens\tGTRD\tNo\t-\t-\t-\t-\n",
+    )
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("gz", [False, True], ids=["plain", "gzipped"])
+def test_whole_organism_table(gz, bundled_run, tmp_path):
+    rows = _small_table_rows(tmp_path)
+    name = "TFLink_Homo_sapiens_interactions_All_simpleFormat_v1.0.tsv" + (".gz" if gz else "")
+    table = table_file(tmp_path / name, rows, gz=gz)
+    jsonls, records = parsed(bundled_run)
+    m = merge(tmp_path / "out", jsonls, records, downloads=find_downloads([DOWNLOADS]), tables=[table])
+    got = pairs(m["interactions"])
+    origin = f"table:{name}"
+    # every table row is in interactions.tsv
+    for r in rows:
+        c = r.rstrip("\n").split("\t")
+        row = got[(c[0], c[1])]
+        assert origin in row["origins"].split(";")
+        assert set(c[7].split(";")) <= set(row["pubmed_ids"].split(";"))
+        assert row["organism"] == "Homo sapiens"
+    assert got[("P11308", "Q06945")]["origins"] == f"page:tflink-Q06945;{origin}"
+    assert got[("P11308", "Q06945")]["pubmed_ids"] == "24435928;29087512"
+    axin2 = got[("Q06945", "Q9Y2T1")]
+    assert axin2["target_name"] == "AXIN2-T"  # the table's name wins over the page's
+    assert axin2["detection_methods"] == "chromatin immunoprecipitation assay;inferred by curator"
+    assert axin2["pubmed_ids"] == "22098624;27924024;29087512"
+    assert (axin2["source_databases"], axin2["small_scale_evidence"]) == ("GTRD;TRRUST", "Yes")
+    _, conflicts = read_tsv(m["conflicts"])
+    assert ["Q06945", "Q9Y2T1", "target_name", "AXIN2-T", "AXIN2"] in conflicts
+    assert ["Q06945", "Q9Y2T1", "small_scale_evidence", "Yes", "No"] in conflicts
+    s = summary(m["summary"])
+    assert s["table_rows"] == 3002 and s["input_rows"] == 2387 + 2730 + 3002
+    # quirks of the generated table come out normalised
+    assert all(";" not in v["tf_name"] or "; " not in v["tf_name"] for v in got.values())
+    assert not [v for v in got.values() if v["tf_ncbi_gene_id"] == "NA" or v["tf_name"] == "-"]
+    # splits: the union equals the table
+    sp = split(tmp_path / "tf_targets", m["interactions"])
+    n = sum(len(read_tsv(f)[1]) for f in sp["by_target"].iterdir())
+    assert n == len(got)
+    if gz:
+        plain = tmp_path / "plain"
+        plain.mkdir()
+        t2 = table_file(plain / name[:-3], rows)
+        m2 = merge(plain / "out", jsonls, records, downloads=find_downloads([DOWNLOADS]), tables=[t2])
+        assert m2["interactions"].read_text() == m["interactions"].read_text().replace(name, name[:-3])
+
+
+def test_table_with_crlf_and_bom_gives_the_same_rows(tmp_path, monkeypatch):
+    jsonls, records = no_records(tmp_path / "in")
+    rows = _small_table_rows(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    plain = table_file(tmp_path / "a" / "t.tsv", rows)
+    crlf = tmp_path / "b" / "t.tsv"
+    crlf.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    m1 = merge(tmp_path / "o1", jsonls, records, tables=[plain])
+    m2 = merge(tmp_path / "o2", jsonls, records, tables=[crlf], threads=2)
+    assert m1["interactions"].read_bytes() == m2["interactions"].read_bytes()
+    assert summary(m2["summary"])["table_rows"] == len(rows)
+
+
+def test_table_in_parallel_ranges_gives_the_same_bytes(tmp_path, monkeypatch):
+    jsonls, records = no_records(tmp_path / "in")
+    gen = tmp_path / "t.tsv"
+    generate_table(str(gen), 5000, n_tfs=40, n_proteins=600, seed=3)
+    one = merge(tmp_path / "one", jsonls, records, tables=[gen], threads=1)
+    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    assert len(gi.table_ranges(str(gen), 10, 2)) == 2
+    two = merge(tmp_path / "two", jsonls, records, tables=[gen], threads=2)
+    assert one["interactions"].read_bytes() == two["interactions"].read_bytes()
+    assert summary(two["summary"])["interactions"] == 5000
+
+
+def test_bad_table_rows_have_their_line_numbers(tmp_path, monkeypatch):
+    jsonls, records = no_records(tmp_path / "in")
+    gen = tmp_path / "gen.tsv"
+    generate_table(str(gen), 4000, n_tfs=20, n_proteins=300, seed=5)
+    lines = gen.read_text().splitlines(keepends=True)
+    lines[10] = "../evil\t" + lines[10].split("\t", 1)[1]  # line 11
+    lines[3500] = "P12345\tCON\t" + lines[3500].split("\t", 2)[2]  # line 3501, in the second range
+    lines[3600] = lines[3600].replace("\t", ",", 3)  # line 3601: 12 fields
+    lines[3700] = lines[3700].replace("Homo sapiens", "Homo sapiens\xff")  # valid UTF-8 in Python...
+    table = tmp_path / "t.tsv"
+    data = "".join(lines).encode("utf-8").replace("sapiens\xff".encode("utf-8"), b"sapiens\xff")
+    table.write_bytes(data)  # ...made invalid: line 3701
+    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "fail", jsonls, records, tables=[table], threads=2)
+    assert (err.value.path, err.value.where) == (str(table), "line 11")
+    assert "'../evil' is not a plain identifier" in err.value.problem
+    m = merge(tmp_path / "skip", jsonls, records, tables=[table], threads=2, on_bad_record="skip")
+    _, rejected = read_tsv(m["rejected"])
+    assert [(r[0], r[1], r[2]) for r in rejected] == [
+        (str(table), "line 11", "row"),
+        (str(table), "line 3501", "row"),
+        (str(table), "line 3601", "row"),
+        (str(table), "line 3701", "row"),
+    ]
+    assert "'CON' is not a plain identifier" in rejected[1][3]
+    assert "expected 15 tab-separated fields, found 12" in rejected[2][3]
+    assert "not valid UTF-8" in rejected[3][3]
+    assert summary(m["summary"])["interactions"] == 4000 - 4
+    sp = split(tmp_path / "tf_targets", m["interactions"], threads=2)
+    names = {p.name for p in sp["by_tf"].iterdir()} | {p.name for p in sp["by_target"].iterdir()}
+    assert "CON.tsv" not in names and not any("evil" in n for n in names)
+
+
+@pytest.mark.parametrize("problem", sorted(BAD_HEADERS))
+def test_bad_table_header(problem, tmp_path):
+    jsonls, records = no_records(tmp_path / "in")
+    header = BAD_HEADERS[problem](HEADER)
+    table = tmp_path / "t.tsv.gz"
+    with gzip.open(table, "wt") as fh:
+        fh.write(
+            header
+            + "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tinferred by curator\t24435928\tHomo sapiens\tTRRUST\tYes\t-\t-\t-\t-\n"
+        )
+    with pytest.raises(RecordError) as err:
+        merge(tmp_path / "fail", jsonls, records, tables=[table])
+    assert err.value.where == "line 1" and "not a TFLink interaction table header" in err.value.problem
+    m = merge(tmp_path / "skip", jsonls, records, tables=[table], on_bad_record="skip")
+    _, rejected = read_tsv(m["rejected"])
+    assert [r[:3] for r in rejected] == [[str(table), "line 1", "file"]]
+    assert read_tsv(m["interactions"])[1] == []
+
+
+def test_corrupt_gzip_table_is_one_line_error(tmp_path, capsys):
+    jsonls, records = no_records(tmp_path / "in")
+    table = tmp_path / "t.tsv.gz"
+    full = gzip.compress(
+        (HEADER + "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tm\t1\tHomo sapiens\tS\tYes\t-\t-\t-\t-\n" * 2000).encode()
+    )
+    table.write_bytes(full[: len(full) // 2])
+    out = tmp_path / "out"
+    argv = [f"jsonls={jsonls[0]}", f"records={records}", f"tables={table}"] + [
+        f"{k}={out / k}.tsv" for k in ("interactions", "missing_downloads", "rejected", "conflicts", "summary")
+    ]
+    with pytest.raises(SystemExit) as exc:
+        run(merge_interactions, argv=argv)
+    assert exc.value.code == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(table) in err[0] and "cannot read the file" in err[0] and "Traceback" not in err[0]
+    assert not (out / "interactions.tsv").exists()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # temporary folder removed
+    # skip: the table is listed as rejected as a whole, the rest goes on
+    m = merge(tmp_path / "skip", jsonls, records, tables=[table], on_bad_record="skip")
+    _, rejected = read_tsv(m["rejected"])
+    assert len(rejected) == 1 and rejected[0][0] == str(table) and rejected[0][2] == "file"
+    assert "cannot read the file" in rejected[0][3] and "the whole table is skipped" in rejected[0][3]
+    assert read_tsv(m["interactions"])[1] == []
+    assert summary(m["summary"])["table_rows"] == 0
+
+
+def test_row_order_and_duplicates_do_not_change_the_output(tmp_path):
+    jsonls, records = no_records(tmp_path / "in")
+    rows = _small_table_rows(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    t1 = table_file(tmp_path / "a" / "t.tsv", rows)
+    t2 = table_file(tmp_path / "b" / "t.tsv", rows[::-1] + rows[:50])  # reversed, and 50 rows given twice
+    m1 = merge(tmp_path / "o1", jsonls, records, tables=[t1])
+    m2 = merge(tmp_path / "o2", jsonls, records, tables=[t2])
+    assert m1["interactions"].read_bytes() == m2["interactions"].read_bytes()
+    assert summary(m2["summary"])["input_rows"] == len(rows) + 50
+    assert summary(m2["summary"])["interactions"] == len(rows)
+
+
+# ------------------------------------------------------------------ split: guards
+
+
+def _interactions(path: Path, rows: list[list[str]]) -> Path:
+    path.write_text("\t".join(COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+    return path
+
+
+def test_split_refuses_unsorted_or_case_colliding_input(tmp_path):
+    base = ["", "", "", "", "m", "1", "Homo sapiens", "S", "No", "table:t.tsv"]
+    unsorted = _interactions(tmp_path / "u.tsv", [["P2", "P1", *base], ["P1", "P3", *base]])
+    with pytest.raises(RecordError, match="not sorted by tf_uniprot") as err:
+        split(tmp_path / "u", unsorted)
+    assert err.value.where == "line 3"
+    collide = _interactions(tmp_path / "c.tsv", [["P12345", "P1", *base], ["p12345", "P1", *base]])
+    with pytest.raises(RecordError, match="only in letter case"):
+        split(tmp_path / "c", collide, threads=2)
+    bad = _interactions(tmp_path / "b.tsv", [["P1", "../x", *base]])
+    with pytest.raises(RecordError, match="not a plain identifier"):
+        split(tmp_path / "b", bad)
+    assert not (tmp_path / "b" / "by_target").exists()
+    assert not list((tmp_path / "b").glob(".split*"))
+
+
+@pytest.mark.slow
+def test_split_one_thread_equals_two(bundled_merge, tmp_path):
+    one = split(tmp_path / "one", bundled_merge["interactions"], threads=1)
+    for key in ("index", "gmt_symbols", "gmt_uniprot"):
+        assert one[key].read_bytes() == bundled_merge[key].read_bytes()
+    for folder in ("by_tf", "by_target"):
+        a = {p.name: p.read_bytes() for p in one[folder].iterdir()}
+        b = {p.name: p.read_bytes() for p in bundled_merge[folder].iterdir()}
+        assert a == b
+
+
+# ------------------------------------------------------------------ the workflow
+
+
+@pytest.mark.slow
+def test_bundled_run_has_the_interaction_outputs(bundled_run, bundled_merge):
+    res = bundled_run / "results"
+    for rel in (
+        "tables/interactions.tsv",
+        "qc/missing_downloads.tsv",
+        "qc/rejected_interactions.tsv",
+        "qc/interaction_conflicts.tsv",
+        "qc/interactions_summary.tsv",
+        "tf_targets/index.tsv",
+        "tf_targets/regulons_symbols.gmt",
+        "tf_targets/regulons_uniprot.gmt",
+    ):
+        assert (res / rel).is_file(), rel
+    # the workflow's run gives the same bytes as the in-process calls above
+    assert (res / "tables" / "interactions.tsv").read_bytes() == bundled_merge["interactions"].read_bytes()
+    assert (res / "tf_targets" / "index.tsv").read_bytes() == bundled_merge["index"].read_bytes()
+    # (Snakemake adds a hidden .snakemake_timestamp to directory outputs)
+    for folder in ("by_tf", "by_target"):
+        ran = {p.name: p.read_bytes() for p in (res / "tf_targets" / folder).glob("*.tsv")}
+        assert ran == {p.name: p.read_bytes() for p in bundled_merge[folder].iterdir()}
+        assert {p.name for p in (res / "tf_targets" / folder).iterdir()} - set(ran) <= {".snakemake_timestamp"}
+    assert summary(res / "qc" / "interactions_summary.tsv")["missing_downloads"] == 28
+    assert not list(res.rglob(".merge_interactions-*")) and not list(res.rglob(".split_interactions-*"))
+    log = (bundled_run / "logs" / "merge_interactions" / "merge_interactions.log").read_text()
+    assert "WARNING: tflink-Q06945: tfs_download TFLink_tfs_of_Q06945.tsv not found in tflink_downloads" in log
