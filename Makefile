@@ -4,6 +4,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# MultiQC (used by one test) has dependencies that conflict with ours: own venv.
+MQC_VENV ?= .venv-multiqc
 CORES ?= 2
 
 .PHONY: run test lint dryrun report verify clean setup
@@ -25,11 +27,21 @@ lint: setup
 	$(BIN)/snakefmt --check Snakefile rules/
 	$(BIN)/snakemake --lint
 
+$(MQC_VENV)/.installed: tests/requirements-multiqc.txt
+	test -x $(MQC_VENV)/bin/python || $(PYTHON) -m venv $(MQC_VENV)
+	$(MQC_VENV)/bin/python -m pip install --quiet -r tests/requirements-multiqc.txt
+	touch $@
+
 # pytest exits 5 when it collected no test: that is a failure here.
-test: setup
+test: setup $(MQC_VENV)/.installed
+	bash tests/setup_system.sh
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
 	exit $$rc
+
+# Snakemake's own report of the last run (the one-page summary is results/report/summary.html)
+report: setup
+	$(BIN)/snakemake --cores $(CORES) --report results/report/workflow.html
 
 # Recompute the hashes of every input and output of the last run (results/provenance/manifest.tsv)
 verify: setup

@@ -6,12 +6,17 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+# Snakemake's own report (snakemake --report results/report/workflow.html).
+report: "rules/report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/parse.smk"
 include: "rules/qc.smk"
 include: "rules/provenance.smk"
 include: "rules/expression.smk"
 include: "rules/interactions.smk"
+include: "rules/report.smk"
 
 
 rule all:
@@ -43,3 +48,6 @@ rule all:
         "results/tf_targets/index.tsv",
         "results/tf_targets/regulons_symbols.gmt",
         "results/tf_targets/regulons_uniprot.gmt",
+        "results/report/summary.html",
+        "results/report/summary.md",
+        "results/report/gene_records_mqc.tsv",
