@@ -11,16 +11,12 @@ report: "rules/report/workflow.rst"
 
 
 include: "rules/common.smk"
-include: "rules/parse.smk"
-include: "rules/qc.smk"
-include: "rules/provenance.smk"
-include: "rules/expression.smk"
-include: "rules/interactions.smk"
-include: "rules/report.smk"
 
 
+# The default target is the first rule (common.smk defines none). No
+# `default_target:` here: in a workflow that imports this one as a module it
+# would take over the importer's own default target.
 rule all:
-    default_target: True
     input:
         "results/tables/records.tsv",
         "results/tables/orthologs.tsv",
@@ -51,3 +47,11 @@ rule all:
         "results/report/summary.html",
         "results/report/summary.md",
         "results/report/gene_records_mqc.tsv",
+
+
+include: "rules/parse.smk"
+include: "rules/qc.smk"
+include: "rules/provenance.smk"
+include: "rules/expression.smk"
+include: "rules/interactions.smk"
+include: "rules/report.smk"

@@ -12,6 +12,10 @@ rule parse_records:
         "benchmarks/parse_records/{batch}.tsv"
     wildcard_constraints:
         batch=BATCH_RE,
+    # On a cluster, --group-components parse_batches=N (profiles/slurm) runs N
+    # batches per submitted job; without it every batch is its own job.
+    group:
+        "parse_batches"
     conda:
         "../envs/python.yaml"
     threads: 1
