@@ -90,11 +90,14 @@ def test_skip_lists_the_bad_record_and_keeps_everything_else(tmp_path):
     ]
     a, b = _results(tmp_path / "clean"), _results(tmp_path / "skip")
     assert set(a) == set(b)
+    # Every table, JSON, FASTA and split file is identical. What differs by
+    # design: the rejects table, the report (it shows what was rejected) and
+    # the provenance manifest (it lists every input file, the rejected one too).
+    differ = ("qc/rejected_records.tsv", "provenance/manifest.tsv")
     for name in a:
-        # the rejects table differs by design, and the provenance manifest lists
-        # every input file of the run, the rejected one included
-        if not name.endswith(("rejected_records.tsv", "provenance/manifest.tsv")):
+        if not (name.endswith(differ) or name.startswith("results/report/")):
             assert a[name] == b[name], name
+    assert b"zz_broken.md" in b["results/report/summary.html"] and b"zz_broken.md" not in a["results/report/summary.html"]
 
 
 def test_fail_stops_with_one_line_and_no_traceback(tmp_path):
