@@ -41,6 +41,8 @@ rule collect_records:
         manifest="results/records/manifest.tsv",
     log:
         "logs/collect_records/collect_records.log",
+    benchmark:
+        "benchmarks/collect_records/collect_records.tsv"
     conda:
         "../envs/python.yaml"
     threads: 1
@@ -63,6 +65,8 @@ rule tabulate_annotations:
         citations="results/tables/citations.tsv",
     log:
         "logs/tabulate_annotations/tabulate_annotations.log",
+    benchmark:
+        "benchmarks/tabulate_annotations/tabulate_annotations.tsv"
     conda:
         "../envs/python.yaml"
     threads: 1

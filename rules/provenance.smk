@@ -7,17 +7,19 @@ rule write_provenance:
     output:
         manifest="results/provenance/manifest.tsv",
         versions="results/provenance/versions.tsv",
-    params:
-        config=config,
-        tflink_downloads=config["tflink_downloads"],
-        interaction_tables=config["interaction_tables"],
     log:
         "logs/write_provenance/write_provenance.log",
+    benchmark:
+        "benchmarks/write_provenance/write_provenance.tsv"
+    conda:
+        "../envs/python.yaml"
     threads: 1
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(30),
-    conda:
-        "../envs/python.yaml"
+    params:
+        config=config,
+        tflink_downloads=config["tflink_downloads"],
+        interaction_tables=config["interaction_tables"],
     script:
         "../scripts/write_provenance.py"
