@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from .errors import RecordError
 from .expression import stage_list, hh_stage
 from .ids import split_ids
+from .interactions import COLUMNS as INTERACTIONS_TABLE_COLUMNS
 from .io import open_text, write_tsv
 from .records import load_records
 
@@ -61,14 +62,8 @@ LINK_COLUMNS = (
 # Identifier kinds a stated ortholog can carry, in the order join_type lists them.
 ID_KINDS = ("ncbi_gene_id", "ensembl_gene_id", "uniprot_accession")
 PROTEIN_CHECK_COLUMNS = ("record_id", "status")
-INTERACTION_COLUMNS = (
-    "tf_uniprot",
-    "target_uniprot",
-    "tf_ncbi_gene_id",
-    "target_ncbi_gene_id",
-    "tf_name",
-    "target_name",
-)
+# the id and name columns of interactions.tsv (the first six of its contract)
+INTERACTION_COLUMNS = INTERACTIONS_TABLE_COLUMNS[:6]
 
 # Common names that pages use for species (GEISHA: Human, Mouse, Xenopus,
 # Zebrafish, Fruit Fly) and the scientific names that records use.
