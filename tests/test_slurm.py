@@ -218,7 +218,9 @@ def test_jobs_went_through_slurm(slurm_run):
     assert "localrule parse_records" not in log and "localrule collect_records" not in log
     ctld = slurm_run["ctld"]
     for job_id in job_ids:
-        assert re.search(rf"Allocate JobId={job_id} ", ctld), f"slurmctld never ran job {job_id}"
+        # the main scheduler logs "sched: Allocate JobId=N", the backfill one
+        # "sched/backfill: _start_job: Started JobId=N": either started it
+        assert re.search(rf"(Allocate|Started) JobId={job_id} ", ctld), f"slurmctld never ran job {job_id}"
         assert f"_job_complete: JobId={job_id} WEXITSTATUS 0" in ctld, f"job {job_id} did not end with 0"
     # The jobs carry the run's id as their name; squeue still lists them (MinJobAge=600).
     assert slurm_run["run_id"], "no 'SLURM run ID' in the snakemake log"
