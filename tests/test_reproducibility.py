@@ -124,6 +124,13 @@ def test_minimal_reruns(tmp_path, data_copy):
     os.utime(sos2)
     assert planned(wd, cfg) == {}
 
+    # a QC tolerance changes: the rule that uses it (and what reads its outputs)
+    cfg.write_text(cfg.read_text().replace("mass_tolerance_da: 0.5", "mass_tolerance_da: 0.6"))
+    jobs = planned(wd, cfg)
+    assert jobs.get("check_proteins") == 1
+    for upstream in ("parse_records", "collect_records", "tabulate_annotations", "tabulate_expression"):
+        assert upstream not in jobs, jobs
+
 
 def test_a_library_change_reruns_the_rules_that_use_it(tmp_path, data_copy):
     wf = tmp_path / "workflow"
