@@ -635,7 +635,7 @@ def test_report_shows_the_bundled_data(report_dir, bundled_run):
     assert "geisha Gallus gallus 61 70.9%" in text
     # the run: versions and the config in effect
     assert re.search(r"snakemake 9\.\d+\.\d+", text) and "mass_tolerance_da_per_residue: 0.0015" in text
-    assert "records_per_batch" in text and "records_per_batch: 500" not in text  # named, not shown
+    assert "records_per_batch" in text and not re.search(r"records_per_batch: \d", text)  # named, not shown
     # protein QC: SOX2's sequence matches its page (317 residues, 34,310 Da stated)
     assert "proteins checked 1 passed 1 failed 0 pass rate 100.0%" in text
     assert "<p><strong>Failing proteins</strong>: none.</p>" in html

@@ -68,7 +68,7 @@ def test_two_clean_runs_and_two_batch_sizes_give_identical_results(tmp_path, dat
     # another batch size: every aggregate identical (the per-batch files and the
     # manifest that lists them differ by construction)
     cfg_c = tmp_path / "c.yaml"
-    cfg_c.write_text(cfg_a.read_text().replace("records_per_batch: 500", "records_per_batch: 7"))
+    cfg_c.write_text(write_config(tmp_path, records=[str(data_copy)], records_per_batch=7).read_text())
     run_workflow(tmp_path / "c", config=cfg_c)
     assert len(list((tmp_path / "c" / "results" / "parsed").glob("*.jsonl"))) > 8
     skip = ("parsed", "manifest.tsv")

@@ -131,7 +131,7 @@ def test_50000_records_make_few_slurm_submissions(tmp_path):
     out = proc.stdout
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", out.split("Job stats:", 1)[1].split("\n\n", 1)[0], re.M))
     n_parse = int(stats["parse_records"])
-    assert n_parse == 128  # 50,000 / 500 per batch -> 128 hash buckets
+    assert n_parse == 32  # 50,000 / 2,000 per batch -> 32 hash buckets
     groups = len(re.findall(r"\] Group job parse_batches ", out))
     single = [r for r in re.findall(r"^rule (\w+):$", out, re.M) if r != "all"]
     components = dict(e.split("=") for e in profile()["group-components"])

@@ -23,10 +23,73 @@ class _NoAliasLoader(_Base):
 
     def construct_object(self, node, deep=False):
         if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML anchors and aliases (&name, *name) are not allowed in records", node.start_mark
-            )
+            raise _alias_error(node)
         return super().construct_object(node, deep)
+
+    # PyYAML's generic constructor costs ~2 us per node (GEISHA pages have
+    # ~400 nodes): most of the parse time of a GEISHA record. Plain text,
+    # lists and mappings with text keys (nearly every node of a record) are
+    # built directly here, exactly as SafeConstructor would build them; any
+    # other node (numbers, dates, null, explicit tags, merge keys, complex
+    # keys) goes to the generic constructor with everything below it.
+    def construct_document(self, node):
+        try:
+            return self._build(node, set())
+        finally:
+            self.constructed_objects = {}
+            self.recursive_objects = {}
+            self.state_generators = []
+            self.deep_construct = False
+
+    def _build(self, node, seen: set):
+        if id(node) in seen:
+            raise _alias_error(node)
+        seen.add(id(node))
+        tag = node.tag
+        kind = type(node)
+        if kind is yaml.ScalarNode and tag == _STR:
+            return node.value
+        if kind is yaml.SequenceNode and tag == _SEQ:
+            return [self._build(item, seen) for item in node.value]
+        if kind is yaml.MappingNode and tag == _MAP and all(
+            type(k) is yaml.ScalarNode and k.tag not in _SPECIAL_KEYS for k, _ in node.value
+        ):
+            out = {}
+            for key_node, value_node in node.value:
+                key = self._build(key_node, seen)
+                out[key] = self._build(value_node, seen)
+            return out
+        seen.discard(id(node))
+        self._claim(node, seen)
+        return super().construct_object(node, deep=True)
+
+    def _claim(self, node, seen: set) -> None:
+        """Mark every node of a subtree left to the generic constructor as
+        seen, so that an alias between it and the rest is still refused."""
+        stack = [node]
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                raise _alias_error(n)
+            seen.add(id(n))
+            if isinstance(n, yaml.MappingNode):
+                for k, v in reversed(n.value):
+                    stack.extend((v, k))
+            elif isinstance(n, yaml.SequenceNode):
+                stack.extend(reversed(n.value))
+
+
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+# keys that SafeConstructor.flatten_mapping rewrites ('<<' merges, '=' values)
+_SPECIAL_KEYS = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+def _alias_error(node) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(
+        None, None, "YAML anchors and aliases (&name, *name) are not allowed in records", node.start_mark
+    )
 
 
 def split_front_matter(path: str, text: str) -> tuple[str, str, int]:
@@ -86,6 +149,8 @@ def type_name(value) -> str:
 
 def plain(path: str, value, where: str):
     """Turn YAML values into JSON-ready ones (dates to ISO text, keys to text)."""
+    if type(value) is str:
+        return value
     if isinstance(value, dict):
         return {str(k): plain(path, v, f"field '{k}'") for k, v in value.items()}
     if isinstance(value, (list, tuple)):

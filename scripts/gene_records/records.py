@@ -99,19 +99,34 @@ def summary_row(rec: dict) -> list:
     return [rec.get(c, "") for c in RECORD_COLUMNS]
 
 
-def iter_jsonl(paths: Iterable[str], accepted: set[tuple[str, str]] | None = None) -> Iterator[dict]:
+def iter_jsonl(
+    paths: Iterable[str],
+    accepted: set[tuple[str, str]] | None = None,
+    sources: Iterable[str] | None = None,
+) -> Iterator[dict]:
     """Yield parsed records from batch JSONL files.
 
     ``accepted`` (pairs of record_id and source_file as records.tsv writes
     them, from :func:`accepted_records`) drops
-    records that the collect step rejected as duplicates.
+    records that the collect step rejected as duplicates. ``sources`` (e.g.
+    ``("tflink",)``) keeps only records of those sources; the others are
+    skipped without being decoded (decoding is most of the cost of a pass).
     """
+    wanted = None
+    if sources is not None:
+        wanted = frozenset(sources)
+        # the canonical JSON (to_json) of a record of source S holds this text
+        tokens = tuple(to_json({"source": s})[1:-1] for s in sorted(wanted))
     for p in paths:
         with open(p, encoding="utf-8") as fh:
             for line in fh:
                 if not line.strip():
                     continue
+                if wanted is not None and not any(t in line for t in tokens):
+                    continue
                 rec = json.loads(line)
+                if wanted is not None and rec["source"] not in wanted:
+                    continue
                 if accepted is None or (rec["record_id"], format_cell(rec["source_file"])) in accepted:
                     yield rec
 
@@ -123,6 +138,12 @@ def accepted_records(records_tsv: str) -> set[tuple[str, str]]:
     return {(r[i], r[j]) for r in rows}
 
 
-def load_records(jsonl_paths: Iterable[str], records_tsv: str) -> Iterator[dict]:
-    """The accepted records, in batch order: what every aggregate step reads."""
-    return iter_jsonl(jsonl_paths, accepted_records(records_tsv))
+def load_records(
+    jsonl_paths: Iterable[str], records_tsv: str, sources: Iterable[str] | None = None
+) -> Iterator[dict]:
+    """The accepted records, in batch order: what every aggregate step reads.
+
+    A step that needs only some sources passes them (``sources=("genular",)``):
+    the other records are not decoded.
+    """
+    return iter_jsonl(jsonl_paths, accepted_records(records_tsv), sources)
