@@ -18,35 +18,8 @@ include: "rules/common.smk"
 # would take over the importer's own default target.
 rule all:
     input:
-        "results/tables/records.tsv",
-        "results/tables/orthologs.tsv",
-        "results/tables/citations.tsv",
-        "results/qc/rejected_records.tsv",
-        "results/qc/protein_checks.tsv",
-        "results/proteins/proteins.fasta",
-        "results/tables/proteins.tsv",
-        "results/provenance/manifest.tsv",
-        "results/provenance/versions.tsv",
-        "results/tables/cell_expression.tsv",
-        "results/tables/cell_expression_fold_change.tsv",
-        "results/tables/cell_expression_csi.tsv",
-        "results/tables/insitu_expression.tsv",
-        "results/tables/insitu_matrix.tsv",
-        "results/tables/genes.tsv",
-        "results/tables/ortholog_links.tsv",
-        "results/tables/interactions.tsv",
-        "results/qc/missing_downloads.tsv",
-        "results/qc/rejected_interactions.tsv",
-        "results/qc/interaction_conflicts.tsv",
-        "results/qc/interactions_summary.tsv",
-        "results/tf_targets/by_tf",
-        "results/tf_targets/by_target",
-        "results/tf_targets/index.tsv",
-        "results/tf_targets/regulons_symbols.gmt",
-        "results/tf_targets/regulons_uniprot.gmt",
-        "results/report/summary.html",
-        "results/report/summary.md",
-        "results/report/gene_records_mqc.tsv",
+        # every final output, as declared in scripts/gene_records/tables.py
+        ALL_TARGETS,
 
 
 include: "rules/parse.smk"

@@ -14,12 +14,20 @@ SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
 LIBRARY = os.path.join(SCRIPTS, "gene_records")
 sys.path.insert(0, SCRIPTS)
 from gene_records.parse import assign_batches, discover  # noqa: E402
+from gene_records.tables import path as declared  # noqa: E402
+from gene_records.tables import targets  # noqa: E402
+from gene_records.wiring import step_files  # noqa: E402
 
 
-def library(*modules):
-    """The library files a rule's step uses: inputs, so a code change reruns it."""
-    core = ("__init__", "cli", "errors", "io", "ids", "records")
-    return [f"{LIBRARY}/{m}.py" for m in sorted(set(core + modules))]
+def library(script):
+    """The library files the step of ``scripts/<script>.py`` imports, directly or
+    not (gene_records.wiring follows the real import graph): inputs of the
+    rule, so that a code change reruns exactly the rules that use it."""
+    return step_files(os.path.join(SCRIPTS, f"{script}.py"))
+
+
+# The default target: every final output declared in gene_records.tables.
+ALL_TARGETS = targets()
 
 
 # ---- record discovery and stable batches ---------------------------------
@@ -35,8 +43,12 @@ def batch_records(wildcards):
 
 def batch_outputs(kind):
     """All batches' files of one kind (jsonl, index, rejected)."""
-    suffix = {"jsonl": "jsonl", "index": "index.tsv", "rejected": "rejected.tsv"}[kind]
-    return [f"results/parsed/batch_{b}.{suffix}" for b in BATCHES]
+    name = {
+        "jsonl": "batch_jsonl",
+        "index": "batch_index",
+        "rejected": "batch_rejected",
+    }[kind]
+    return expand(declared(name), batch=list(BATCHES))
 
 
 def scaled(base):
@@ -51,7 +63,7 @@ def scaled(base):
 def final_outputs(wildcards):
     """Input function: every target of rule all but the provenance files, so
     that write_provenance runs last."""
-    return [f for f in rules.all.input if "results/provenance/" not in f]
+    return targets(include_provenance=False)
 
 
 # ---- TF/target interactions (rules/interactions.smk) -----------------------

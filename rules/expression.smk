@@ -1,14 +1,14 @@
 rule tabulate_expression:
     input:
         jsonls=batch_outputs("jsonl"),
-        records="results/tables/records.tsv",
-        code=library("expression"),
+        records=declared("records"),
+        code=library("tabulate_expression"),
     output:
-        cell_expression="results/tables/cell_expression.tsv",
-        fold_change_matrix="results/tables/cell_expression_fold_change.tsv",
-        csi_matrix="results/tables/cell_expression_csi.tsv",
-        insitu_expression="results/tables/insitu_expression.tsv",
-        insitu_matrix="results/tables/insitu_matrix.tsv",
+        cell_expression=declared("cell_expression"),
+        fold_change_matrix=declared("cell_expression_fold_change"),
+        csi_matrix=declared("cell_expression_csi"),
+        insitu_expression=declared("insitu_expression"),
+        insitu_matrix=declared("insitu_matrix"),
     log:
         "logs/tabulate_expression/tabulate_expression.log",
     benchmark:
@@ -26,13 +26,13 @@ rule tabulate_expression:
 rule link_genes:
     input:
         jsonls=batch_outputs("jsonl"),
-        records="results/tables/records.tsv",
-        protein_checks="results/qc/protein_checks.tsv",
-        interactions="results/tables/interactions.tsv",
-        code=library("expression", "genes", "interactions"),
+        records=declared("records"),
+        protein_checks=declared("protein_checks"),
+        interactions=declared("interactions"),
+        code=library("link_genes"),
     output:
-        genes="results/tables/genes.tsv",
-        ortholog_links="results/tables/ortholog_links.tsv",
+        genes=declared("genes"),
+        ortholog_links=declared("ortholog_links"),
     log:
         "logs/link_genes/link_genes.log",
     benchmark:

@@ -1,16 +1,16 @@
 rule merge_interactions:
     input:
         jsonls=batch_outputs("jsonl"),
-        records="results/tables/records.tsv",
+        records=declared("records"),
         downloads=tflink_download_files,
         tables=interaction_tables,
-        code=library("interactions", "extsort"),
+        code=library("merge_interactions"),
     output:
-        interactions="results/tables/interactions.tsv",
-        missing_downloads="results/qc/missing_downloads.tsv",
-        rejected="results/qc/rejected_interactions.tsv",
-        conflicts="results/qc/interaction_conflicts.tsv",
-        summary="results/qc/interactions_summary.tsv",
+        interactions=declared("interactions"),
+        missing_downloads=declared("missing_downloads"),
+        rejected=declared("rejected_interactions"),
+        conflicts=declared("interaction_conflicts"),
+        summary=declared("interactions_summary"),
     log:
         "logs/merge_interactions/merge_interactions.log",
     benchmark:
@@ -30,14 +30,14 @@ rule merge_interactions:
 
 rule split_interactions:
     input:
-        interactions="results/tables/interactions.tsv",
-        code=library("interactions", "interactions_split", "extsort"),
+        interactions=declared("interactions"),
+        code=library("split_interactions"),
     output:
-        by_tf=directory("results/tf_targets/by_tf"),
-        by_target=directory("results/tf_targets/by_target"),
-        index="results/tf_targets/index.tsv",
-        gmt_symbols="results/tf_targets/regulons_symbols.gmt",
-        gmt_uniprot="results/tf_targets/regulons_uniprot.gmt",
+        by_tf=directory(declared("by_tf_dir")),
+        by_target=directory(declared("by_target_dir")),
+        index=declared("split_index"),
+        gmt_symbols=declared("regulons_symbols"),
+        gmt_uniprot=declared("regulons_uniprot"),
     log:
         "logs/split_interactions/split_interactions.log",
     benchmark:

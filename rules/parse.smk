@@ -1,11 +1,11 @@
 rule parse_records:
     input:
         records=batch_records,
-        code=library("frontmatter", "genular", "tflink", "geisha", "parse"),
+        code=library("parse_records"),
     output:
-        jsonl="results/parsed/batch_{batch}.jsonl",
-        index="results/parsed/batch_{batch}.index.tsv",
-        rejected="results/parsed/batch_{batch}.rejected.tsv",
+        jsonl=declared("batch_jsonl"),
+        index=declared("batch_index"),
+        rejected=declared("batch_rejected"),
     log:
         "logs/parse_records/{batch}.log",
     benchmark:
@@ -34,11 +34,11 @@ rule collect_records:
         indexes=batch_outputs("index"),
         jsonls=batch_outputs("jsonl"),
         rejected_batches=batch_outputs("rejected"),
-        code=library("parse"),
+        code=library("collect_records"),
     output:
-        records="results/tables/records.tsv",
-        rejected="results/qc/rejected_records.tsv",
-        manifest="results/records/manifest.tsv",
+        records=declared("records"),
+        rejected=declared("rejected_records"),
+        manifest=declared("record_manifest"),
     log:
         "logs/collect_records/collect_records.log",
     benchmark:
@@ -58,11 +58,11 @@ rule collect_records:
 rule tabulate_annotations:
     input:
         jsonls=batch_outputs("jsonl"),
-        records="results/tables/records.tsv",
-        code=library("annotations"),
+        records=declared("records"),
+        code=library("tabulate_annotations"),
     output:
-        orthologs="results/tables/orthologs.tsv",
-        citations="results/tables/citations.tsv",
+        orthologs=declared("orthologs"),
+        citations=declared("citations"),
     log:
         "logs/tabulate_annotations/tabulate_annotations.log",
     benchmark:

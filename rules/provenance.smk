@@ -1,12 +1,12 @@
 rule write_provenance:
     input:
-        records="results/tables/records.tsv",
-        rejected="results/qc/rejected_records.tsv",
+        records=declared("records"),
+        rejected=declared("rejected_records"),
         outputs=final_outputs,
-        code=library("provenance"),
+        code=library("write_provenance"),
     output:
-        manifest="results/provenance/manifest.tsv",
-        versions="results/provenance/versions.tsv",
+        manifest=declared("manifest"),
+        versions=declared("versions"),
     log:
         "logs/write_provenance/write_provenance.log",
     benchmark:

@@ -1,12 +1,12 @@
 rule check_proteins:
     input:
         jsonls=batch_outputs("jsonl"),
-        records="results/tables/records.tsv",
-        code=library("protein_qc"),
+        records=declared("records"),
+        code=library("check_proteins"),
     output:
-        checks="results/qc/protein_checks.tsv",
-        fasta="results/proteins/proteins.fasta",
-        proteins="results/tables/proteins.tsv",
+        checks=declared("protein_checks"),
+        fasta=declared("proteins_fasta"),
+        proteins=declared("proteins"),
     log:
         "logs/check_proteins/check_proteins.log",
     benchmark:

@@ -11,16 +11,17 @@ from conftest import RECORDS, SOS2, SOX2, all_record_files
 
 from gene_records.errors import RecordError
 from gene_records.expression import (
-    CELL_COLUMNS,
-    INSITU_COLUMNS,
     CellExpression,
     gene_column_labels,
     hh_stage,
     image_locations,
     tabulate_expression,
 )
-from gene_records.io import read_tsv, read_tsv_dicts, write_tsv
-from gene_records.records import RECORD_COLUMNS, parse_file, summary_row, to_json
+from gene_records.io import write_tsv
+from gene_records.tsv import read_tsv, read_tsv_dicts
+from gene_records.tables import CELL_EXPRESSION, INSITU_EXPRESSION
+from gene_records.tables import RECORDS as RECORDS_TABLE
+from gene_records.records import parse_file, summary_row, to_json
 
 GEISHA_FILES = sorted((RECORDS / "geisha").glob("*.md")) + [SOS2]
 
@@ -35,7 +36,7 @@ def write_inputs(folder: Path, files: list[Path]) -> tuple[list[str], str]:
     jsonl = folder / "batch_0000.jsonl"
     jsonl.write_text("".join(to_json(r) + "\n" for r in recs), encoding="utf-8")
     records = folder / "records.tsv"
-    write_tsv(str(records), RECORD_COLUMNS, [summary_row(r) for r in recs])
+    write_tsv(str(records), RECORDS_TABLE.header, [summary_row(r) for r in recs])
     return [str(jsonl)], str(records)
 
 
@@ -219,7 +220,7 @@ def test_sox2_cell_types_in_long_table_with_exact_values(corpus_tables):
     assert len(expected) == 100
     rows = [r for r in read_tsv_dicts(str(corpus_tables["cell_expression"])) if r["record_id"] == "genular-6657"]
     assert len(rows) == 100
-    assert list(rows[0]) == list(CELL_COLUMNS)
+    assert list(rows[0]) == list(CELL_EXPRESSION.header)
     by_id = {r["cell_ontology_id"]: r for r in rows}
     for name, cl, fc, csi in expected:
         row = by_id["CL:" + cl[2:]]
@@ -353,7 +354,7 @@ def raw_image_pairs() -> set[tuple[str, str, str, str]]:
 
 def test_every_image_location_pair_appears_once(corpus_tables):
     header, rows = read_tsv(str(corpus_tables["insitu_expression"]))
-    assert header == list(INSITU_COLUMNS)
+    assert header == list(INSITU_EXPRESSION.header)
     seen = [(r[1].upper(), r[6], r[3], r[5]) for r in rows]
     expected = {(sym.upper(), url, stage, loc) for sym, url, stage, loc in raw_image_pairs()}
     assert len(seen) == len(set(seen)) == len(expected) == 3052
@@ -432,9 +433,9 @@ def test_pages_without_images_give_no_rows(corpus_tables):
 
 def test_a_page_without_images_alone_gives_empty_tables(tmp_path):
     out = tabulate(tmp_path, [RECORDS / "geisha" / "Dlx6.md"])
-    assert read_tsv(str(out["insitu_expression"])) == (list(INSITU_COLUMNS), [])
+    assert read_tsv(str(out["insitu_expression"])) == (list(INSITU_EXPRESSION.header), [])
     assert read_tsv(str(out["insitu_matrix"])) == (["record_id", "symbol"], [])
-    assert read_tsv(str(out["cell_expression"])) == (list(CELL_COLUMNS), [])
+    assert read_tsv(str(out["cell_expression"])) == (list(CELL_EXPRESSION.header), [])
     assert read_tsv(str(out["fold_change_matrix"])) == (["cell_ontology_id", "cell_name"], [])
 
 
@@ -469,8 +470,8 @@ def test_insitu_matrix_lists_hh_stages(corpus_tables):
 
 def test_workflow_writes_the_expression_tables(bundled_run):
     tables = bundled_run / "results" / "tables"
-    assert read_tsv(str(tables / "cell_expression.tsv"))[0] == list(CELL_COLUMNS)
-    assert read_tsv(str(tables / "insitu_expression.tsv"))[0] == list(INSITU_COLUMNS)
+    assert read_tsv(str(tables / "cell_expression.tsv"))[0] == list(CELL_EXPRESSION.header)
+    assert read_tsv(str(tables / "insitu_expression.tsv"))[0] == list(INSITU_EXPRESSION.header)
     header, cells = matrix(tables / "cell_expression_fold_change.tsv")
     assert cells[("CL:0002672", "retinal progenitor cell")]["SOX2"] == "2.8757"
     header, cells = matrix(tables / "cell_expression_csi.tsv")

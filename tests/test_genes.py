@@ -10,8 +10,6 @@ from test_expression import derive_genular, write_inputs
 
 from gene_records.errors import RecordError
 from gene_records.genes import (
-    GENE_COLUMNS,
-    LINK_COLUMNS,
     count_interactions,
     group_genes,
     link_genes,
@@ -20,22 +18,11 @@ from gene_records.genes import (
     read_protein_status,
     summarise,
 )
-from gene_records.io import read_tsv, read_tsv_dicts, write_tsv
+from gene_records.io import write_tsv
+from gene_records.tables import GENES, ORTHOLOG_LINKS, PROTEIN_CHECKS
+from gene_records.tsv import read_tsv, read_tsv_dicts
 from gene_records.records import load_records
 
-QC_COLUMNS = (
-    "record_id",
-    "uniprot_accession",
-    "stated_length",
-    "computed_length",
-    "stated_mass_da",
-    "computed_mass_da",
-    "mass_delta_da",
-    "stated_crc64",
-    "computed_crc64",
-    "status",
-    "reason",
-)
 INTERACTION_COLUMNS = (
     "tf_uniprot",
     "target_uniprot",
@@ -71,7 +58,7 @@ def interaction(tf, target, tf_ncbi, target_ncbi, tf_name, target_name) -> list[
 
 # Small tables in the layout of results/qc/protein_checks.tsv and results/tables/interactions.tsv.
 QC_ROWS = [
-    ["genular-6657", "", "317", "317", "34310", "34309.6", "0.4", "EFCCAFE3E3A2B67B", "EFCCAFE3E3A2B67B", "pass", ""],
+    ["genular-6657", "", "317", "317", "34310", "34309.6", "0.4", "11.7", "0.98", "EFCCAFE3E3A2B67B", "EFCCAFE3E3A2B67B", "pass", ""],
     [
         "genular-6655",
         "",
@@ -80,6 +67,8 @@ QC_ROWS = [
         "34310",
         "34309.6",
         "0.4",
+        "11.7",
+        "0.98",
         "EFCCAFE3E3A2B67B",
         "0000000000000000",
         "fail",
@@ -102,7 +91,7 @@ INTERACTION_ROWS = [
 def write_side_tables(folder: Path) -> tuple[str, str]:
     qc = folder / "protein_checks.tsv"
     inter = folder / "interactions.tsv"
-    write_tsv(str(qc), QC_COLUMNS, QC_ROWS)
+    write_tsv(str(qc), PROTEIN_CHECKS.header, QC_ROWS)
     write_tsv(str(inter), INTERACTION_COLUMNS, INTERACTION_ROWS)
     return str(qc), str(inter)
 
@@ -166,7 +155,7 @@ def test_protein_status_and_missing_columns(tmp_path):
     assert read_protein_status(qc, {"genular-6657": 0, "genular-6655": 1}) == {0: {"pass"}, 1: {"fail"}}
     bad = tmp_path / "bad.tsv"
     write_tsv(str(bad), ("record_id", "state"), [["genular-6657", "pass"]])
-    with pytest.raises(RecordError, match=r"bad.tsv: line 1: missing column\(s\) status"):
+    with pytest.raises(RecordError, match=r"bad.tsv: line 1: not a protein_checks table .*column 2 is 'state', expected 'uniprot_accession'"):
         read_protein_status(str(bad), {})
 
 
@@ -178,7 +167,7 @@ def test_count_interactions_counts_distinct_partners(tmp_path):
     assert {g: len(s) for g, s in targets.items()} == {1: 2, 2: 1}
     short = tmp_path / "short.tsv"
     short.write_text("\t".join(INTERACTION_COLUMNS) + "\nQ06945\tP48431\n", encoding="utf-8")
-    with pytest.raises(RecordError, match="short.tsv: line 2: 2 cells, the header has 12"):
+    with pytest.raises(RecordError, match="short.tsv: line 2: 2 fields, the header has 12"):
         count_interactions(str(short), {}, {})
 
 
@@ -186,7 +175,7 @@ def test_count_interactions_counts_distinct_partners(tmp_path):
 
 
 def links_by_pair(rows):
-    return {(r[0], r[5]): dict(zip(LINK_COLUMNS, r)) for r in rows}
+    return {(r[0], r[5]): dict(zip(ORTHOLOG_LINKS.header, r)) for r in rows}
 
 
 def test_chicken_sos2_links_to_human_entrez_6655(tmp_path):
@@ -281,7 +270,7 @@ def gene(linked, record_id: str) -> dict:
 
 def test_genes_table_columns_and_one_row_per_gene(linked):
     header, rows = read_tsv(str(linked["genes"]))
-    assert header == list(GENE_COLUMNS)
+    assert header == list(GENES.header)
     record_ids = [rid for r in rows for rid in r[3].split(";")]
     # 86 real records + 3 derived; the derived Genular SOX4 joins TFLink SOX4 (NCBI 6659)
     assert len(record_ids) == len(set(record_ids)) == 89
@@ -341,7 +330,7 @@ def test_genes_without_ncbi_id_and_without_images(linked):
 
 def test_ortholog_links_table(linked):
     header, rows = read_tsv(str(linked["ortholog_links"]))
-    assert header == list(LINK_COLUMNS)
+    assert header == list(ORTHOLOG_LINKS.header)
     assert [(r[0], r[5], r[9]) for r in rows] == [
         ("geisha-101750306", "genular-10419", "symbol"),
         ("geisha-423572", "genular-6655", "ncbi_gene_id;ensembl_gene_id"),
@@ -352,9 +341,9 @@ def test_ortholog_links_table(linked):
 
 def test_workflow_links_genes(bundled_run):
     tables = bundled_run / "results" / "tables"
-    assert read_tsv(str(tables / "ortholog_links.tsv"))[0] == list(LINK_COLUMNS)
+    assert read_tsv(str(tables / "ortholog_links.tsv"))[0] == list(ORTHOLOG_LINKS.header)
     header, rows = read_tsv(str(tables / "genes.tsv"))
-    assert header == list(GENE_COLUMNS)
+    assert header == list(GENES.header)
     genes = {r[3]: dict(zip(header, r)) for r in rows}
     assert len(genes) == 86  # no two bundled records of one species share an NCBI gene id
     sox2 = genes["genular-6657"]

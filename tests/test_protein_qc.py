@@ -14,14 +14,13 @@ from Bio.SeqUtils import molecular_weight
 from conftest import REPO, SOX2, UNIPROT_ENTRIES, run_workflow
 
 from gene_records.errors import RecordError
-from gene_records.io import read_tsv, read_tsv_dicts, write_tsv
+from gene_records.io import write_tsv
+from gene_records.tsv import read_tsv, read_tsv_dicts
 from gene_records.protein_qc import (
     AMBIGUOUS_RESIDUE_MASSES,
-    CHECK_COLUMNS,
     DEFAULT_FASTA_LINE_WIDTH,
     DEFAULT_MASS_TOLERANCE_DA,
     DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
-    PROTEIN_COLUMNS,
     average_mass,
     check_proteins,
     check_record,
@@ -30,7 +29,9 @@ from gene_records.protein_qc import (
     fasta_header,
     mass_tolerance,
 )
-from gene_records.records import RECORD_COLUMNS, parse_file, summary_row, to_json
+from gene_records.tables import PROTEIN_CHECKS, PROTEINS
+from gene_records.tables import RECORDS as RECORDS_TABLE
+from gene_records.records import parse_file, summary_row, to_json
 
 # SOX2 as its Genular page states it (resources/records/seeds/000_a0f1117985c0478c.txt, read by hand).
 SOX2_SEQ = (
@@ -378,7 +379,7 @@ def _write_batches(tmp_path, batches: list[list[dict]], accepted: list[dict]):
         p.write_text("".join(to_json(r) + "\n" for r in recs), encoding="utf-8")
         jsonls.append(str(p))
     records = tmp_path / "records.tsv"
-    write_tsv(str(records), RECORD_COLUMNS, sorted(summary_row(r) for r in accepted))
+    write_tsv(str(records), RECORDS_TABLE.header, sorted(summary_row(r) for r in accepted))
     return jsonls, str(records)
 
 
@@ -398,14 +399,14 @@ def test_step_merges_batches_in_record_id_order_and_keeps_only_accepted(tmp_path
     jsonls, records = _write_batches(tmp_path, [[a, c], [no_protein, dup, b, d]], [no_protein, a, b, c, d])
     out = _run_step(tmp_path, jsonls, records, fasta_line_width=100)
     header, rows = read_tsv(out["checks"])
-    assert header == list(CHECK_COLUMNS)
+    assert header == list(PROTEIN_CHECKS.header)
     assert [(r[0], r[11]) for r in rows] == [
         ("genular-1", "pass"), ("genular-2", "fail"), ("genular-3", "pass"), ("genular-4", "fail"),
     ]  # fmt: skip
     assert rows[1][12].startswith("length_mismatch (computed 316, stated 317); mass_mismatch")
     assert rows[3][12] == "stated_crc64_missing"
     header, prows = read_tsv(out["proteins"])
-    assert header == list(PROTEIN_COLUMNS) and [r[0] for r in prows] == [
+    assert header == list(PROTEINS.header) and [r[0] for r in prows] == [
         "genular-1",
         "genular-2",
         "genular-3",
@@ -442,7 +443,7 @@ def test_bundled_run_sox2_passes(bundled_run):
     results = bundled_run / "results"
     rows = read_tsv_dicts(results / "qc" / "protein_checks.tsv")
     header, _ = read_tsv(results / "qc" / "protein_checks.tsv")
-    assert header == list(CHECK_COLUMNS)
+    assert header == list(PROTEIN_CHECKS.header)
     assert [r["record_id"] for r in rows] == ["genular-6657"]  # the only record with a protein
     sox2 = rows[0]
     assert (sox2["stated_length"], sox2["computed_length"]) == ("317", "317")

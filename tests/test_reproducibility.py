@@ -159,7 +159,7 @@ def test_a_library_change_reruns_the_rules_that_use_it(tmp_path, data_copy):
 
 
 def test_provenance_manifest_and_verify(bundled_run, tmp_path):
-    from gene_records.io import read_tsv
+    from gene_records.tsv import read_tsv
 
     header, rows = read_tsv(bundled_run / "results" / "provenance" / "manifest.tsv")
     assert header == ["kind", "path", "sha256", "size", "rows"]

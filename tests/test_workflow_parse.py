@@ -9,9 +9,10 @@ import pytest
 import yaml
 from conftest import REPO, SOS2, SOX2, SOX4, SOX14, all_record_files, run_workflow, write_config
 
-from gene_records.io import read_tsv
+from gene_records.tsv import read_tsv
 from gene_records.parse import assign_batches, n_batches_for
-from gene_records.records import RECORD_COLUMNS, parse_file
+from gene_records.tables import RECORDS as RECORDS_TABLE
+from gene_records.records import parse_file
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +29,7 @@ def test_bundled_run_writes_one_json_per_record(bundled_run):
 
 def test_bundled_records_table(bundled_run):
     header, rows = read_tsv(bundled_run / "results" / "tables" / "records.tsv")
-    assert header == list(RECORD_COLUMNS)
+    assert header == list(RECORDS_TABLE.header)
     assert len(rows) == 86
     assert [r[0] for r in rows] == sorted(r[0] for r in rows)
     by_id = {r[0]: dict(zip(header, r)) for r in rows}
@@ -134,7 +135,7 @@ def test_unknown_config_key_is_named(tmp_path):
 def test_empty_record_list_is_valid(tmp_path):
     run_workflow(tmp_path, records=[], tflink_downloads=[])
     header, rows = read_tsv(tmp_path / "results" / "tables" / "records.tsv")
-    assert header == list(RECORD_COLUMNS) and rows == []
+    assert header == list(RECORDS_TABLE.header) and rows == []
 
 
 def test_missing_records_path_is_a_clear_error(tmp_path):

@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from .io import write_tsv
 from .records import load_records
+from .tables import CITATIONS, ORTHOLOGS
 
 log = logging.getLogger("gene_records")
-
-ORTHOLOG_COLUMNS = (
-    "record_id",
-    "source",
-    "symbol",
-    "organism",
-    "ortholog_species",
-    "ortholog_ncbi_gene_id",
-    "ortholog_ensembl_gene_id",
-    "ortholog_uniprot",
-    "ortholog_mod_id",
-)
-CITATION_COLUMNS = ("record_id", "source", "pubmed_id", "doi", "title", "authors", "year")
-
 
 def ortholog_rows(rec: dict) -> list[list]:
     return [
@@ -69,6 +55,6 @@ def tabulate_annotations(jsonls: list[str], records: str, orthologs: str, citati
         n += 1
     orows.sort(key=_sort_key)
     crows.sort(key=_sort_key)
-    write_tsv(orthologs, ORTHOLOG_COLUMNS, orows)
-    write_tsv(citations, CITATION_COLUMNS, crows)
+    ORTHOLOGS.write(orthologs, orows)
+    CITATIONS.write(citations, crows)
     log.info("%d records: %d ortholog rows, %d citation rows", n, len(orows), len(crows))

@@ -22,24 +22,12 @@ from array import array
 import numpy as np
 
 from .errors import RecordError
-from .io import AtomicWriter, format_cell, tsv_line, write_tsv
+from .io import AtomicWriter, format_cell
 from .records import load_records
+from .tables import CELL_EXPRESSION, CSI_MATRIX, FOLD_CHANGE_MATRIX, INSITU_EXPRESSION, INSITU_MATRIX
 
 log = logging.getLogger("gene_records")
 
-CELL_COLUMNS = (
-    "record_id",
-    "symbol",
-    "ncbi_gene_id",
-    "cell_ontology_id",
-    "cell_name",
-    "obsolete",
-    "fold_change",
-    "cell_significance_index",
-)
-MATRIX_KEY_COLUMNS = ("cell_ontology_id", "cell_name")
-INSITU_COLUMNS = ("record_id", "symbol", "species", "stage", "hh_stage", "location", "image_url", "source")
-INSITU_MATRIX_KEY_COLUMNS = ("record_id", "symbol")
 
 # The location of an image that gives none (``location: null`` or ``''``).
 NO_LOCATION = "null"
@@ -252,7 +240,7 @@ class CellExpression:
                 yield (record_id, symbol, ncbi, cid, cname, is_obsolete(cname), f, s)
 
     def write_long(self, path: str) -> int:
-        """Write cell_expression.tsv: the bytes ``write_tsv(path, CELL_COLUMNS, long_rows())``
+        """Write cell_expression.tsv: the bytes ``CELL_EXPRESSION.write(path, long_rows())``
         would write, with the text of each gene and cell type formatted once."""
         genes = ["\t".join(format_cell(x) for x in gene) for gene in self.genes]
         cells = [
@@ -261,7 +249,7 @@ class CellExpression:
         ]
         n = 0
         with AtomicWriter(path) as fh:
-            fh.write(tsv_line(CELL_COLUMNS))
+            fh.write(CELL_EXPRESSION.header_line())
             for g, c, fc, csi in self._chunks():
                 fh.write(
                     "".join(
@@ -279,16 +267,16 @@ class CellExpression:
         columns = sorted(range(len(self.genes)), key=lambda i: _label_key(labels[self.genes[i][0]]))
         col_of = np.empty(len(self.genes), dtype=np.int64)
         col_of[columns] = np.arange(len(columns))
-        header = [*MATRIX_KEY_COLUMNS, *(labels[self.genes[i][0]] for i in columns)]
+        gene_labels = [labels[self.genes[i][0]] for i in columns]
         rank = self.cell_rank[c]
         order = np.lexsort((col_of[g], rank))
         rank, cols = rank[order], col_of[g][order]
         # one row per cell type: the runs of equal rank
         starts = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1]))).tolist() if len(rank) else []
         ends = starts[1:] + [len(rank)]
-        for path, values in ((fold_change_path, fc[order]), (csi_path, csi[order])):
+        for table, path, values in ((FOLD_CHANGE_MATRIX, fold_change_path, fc[order]), (CSI_MATRIX, csi_path, csi[order])):
             with AtomicWriter(path) as fh:
-                fh.write(tsv_line(header))
+                fh.write(table.header_line(gene_labels))
                 for s, e in zip(starts, ends):
                     cells = [""] * len(columns)
                     for j, v in zip(cols[s:e].tolist(), values[s:e].tolist()):
@@ -338,8 +326,14 @@ def stage_list(stages: set) -> str:
     return ";".join([str(n) for n in numbers] + labels)
 
 
+_N_KEYS = len(INSITU_MATRIX.columns)
+
+
 def insitu_matrix_rows(rows: list[tuple]) -> tuple[list[str], list[list]]:
     """Genes x locations; each cell lists the stages at which the gene was seen there.
+
+    Returns the locations (the matrix's extra columns, after ``record_id`` and
+    ``symbol``) and the rows.
 
     A stage is its HH number when the label gives one, else the label itself.
     """
@@ -356,8 +350,8 @@ def insitu_matrix_rows(rows: list[tuple]) -> tuple[list[str], list[list]]:
         out.append([record_id, genes[record_id], *cells])
     index = {row[0]: row for row in out}
     for (record_id, location), stages in seen.items():
-        index[record_id][2 + col[location]] = stage_list(stages)
-    return [*INSITU_MATRIX_KEY_COLUMNS, *locations], out
+        index[record_id][_N_KEYS + col[location]] = stage_list(stages)
+    return locations, out
 
 
 # ------------------------------------------------------------------ the step
@@ -402,13 +396,13 @@ def tabulate_expression(
     rows = sorted(insitu, key=_insitu_sort_key)
     if n_insitu_rows != len(rows):
         log.info("in situ: %d repeated image/location rows kept once", n_insitu_rows - len(rows))
-    write_tsv(insitu_expression, INSITU_COLUMNS, rows)
-    header, matrix = insitu_matrix_rows(rows)
-    write_tsv(insitu_matrix, header, matrix)
+    INSITU_EXPRESSION.write(insitu_expression, rows)
+    locations, matrix = insitu_matrix_rows(rows)
+    INSITU_MATRIX.write(insitu_matrix, matrix, extra=locations)
     log.info(
         "in situ: %d images, %d image/location rows, %d genes x %d locations",
         n_images,
         len(rows),
         len(matrix),
-        len(header) - len(INSITU_MATRIX_KEY_COLUMNS),
+        len(locations),
     )

@@ -25,45 +25,17 @@ from dataclasses import dataclass, field
 from .errors import RecordError
 from .expression import stage_list, hh_stage
 from .ids import split_ids
-from .interactions import COLUMNS as INTERACTIONS_TABLE_COLUMNS
-from .io import open_text, write_tsv
 from .records import load_records
+from .tables import GENES, INTERACTIONS, ORTHOLOG_LINKS, PROTEIN_CHECKS
 
 log = logging.getLogger("gene_records")
 
-GENE_COLUMNS = (
-    "organism",
-    "ncbi_gene_id",
-    "symbols",
-    "record_ids",
-    "sources",
-    "cell_types",
-    "cell_types_positive_fc",
-    "tfs",
-    "targets",
-    "insitu_images",
-    "insitu_stages",
-    "protein_qc",
-    "ortholog_links",
-)
-LINK_COLUMNS = (
-    "record_id",
-    "source",
-    "symbol",
-    "organism",
-    "ortholog_species",
-    "linked_record_id",
-    "linked_source",
-    "linked_symbol",
-    "linked_organism",
-    "join_type",
-    "join_ids",
-)
+# positions in a row of ortholog_links.tsv
+_LINK_FROM, _LINK_TO, _LINK_TYPE = (ORTHOLOG_LINKS.index(c) for c in ("record_id", "linked_record_id", "join_type"))
 # Identifier kinds a stated ortholog can carry, in the order join_type lists them.
 ID_KINDS = ("ncbi_gene_id", "ensembl_gene_id", "uniprot_accession")
-PROTEIN_CHECK_COLUMNS = ("record_id", "status")
-# the id and name columns of interactions.tsv (the first six of its contract)
-INTERACTION_COLUMNS = INTERACTIONS_TABLE_COLUMNS[:6]
+# the id and name columns of interactions.tsv that name the TF and the target
+INTERACTION_ID_COLUMNS = ("tf_uniprot", "target_uniprot", "tf_ncbi_gene_id", "target_ncbi_gene_id", "tf_name", "target_name")
 
 # Common names that pages use for species (GEISHA: Human, Mouse, Xenopus,
 # Zebrafish, Fruit Fly) and the scientific names that records use.
@@ -277,35 +249,22 @@ def link_orthologs(summaries: list[RecordSummary]) -> list[list]:
                 ";".join(v for _, v in ids),
             ]
         )
-    rows.sort(key=lambda r: (r[0], r[5]))
+    rows.sort(key=lambda r: (r[_LINK_FROM], r[_LINK_TO]))
     return rows
 
 
 # ------------------------------------------------------------------ other stages' tables
 
 
-def _columns(path: str, header: list[str], needed: tuple[str, ...]) -> dict[str, int]:
-    missing = [c for c in needed if c not in header]
-    if missing:
-        raise RecordError(path, "line 1", f"missing column(s) {', '.join(missing)} (header: {' '.join(header)[:200]})")
-    return {c: header.index(c) for c in needed}
-
-
 def read_protein_status(path: str, record_gene: dict[str, int]) -> dict[int, set[str]]:
     """``{gene: {status, ...}}`` from protein_checks.tsv (``record_id``, ``status``)."""
     out: dict[int, set[str]] = defaultdict(set)
-    with open_text(path) as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        col = _columns(path, header, PROTEIN_CHECK_COLUMNS)
-        for lineno, line in enumerate(fh, start=2):
-            if not line.strip("\n"):
-                continue
-            cells = line.rstrip("\n").split("\t")
-            if len(cells) != len(header):
-                raise RecordError(path, f"line {lineno}", f"{len(cells)} cells, the header has {len(header)}")
-            gene = record_gene.get(cells[col["record_id"]])
-            if gene is not None and cells[col["status"]]:
-                out[gene].add(cells[col["status"]])
+    with PROTEIN_CHECKS.read(path) as reader:
+        rid, st = reader.col("record_id"), reader.col("status")
+        for cells in reader:
+            gene = record_gene.get(cells[rid])
+            if gene is not None and cells[st]:
+                out[gene].add(cells[st])
     return out
 
 
@@ -348,18 +307,9 @@ def count_interactions(
         return partner_codes.setdefault(key, -1 - len(partner_codes))
 
     n = 0
-    with open_text(path) as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        col = _columns(path, header, INTERACTION_COLUMNS)
-        tu, gu, tn, gn, tname, gname = (col[c] for c in INTERACTION_COLUMNS)
-        tabs = len(header) - 1
-        last = max(col.values()) + 1
-        for lineno, line in enumerate(fh, start=2):
-            if line.count("\t") != tabs:
-                if not line.strip("\n"):
-                    continue
-                raise RecordError(path, f"line {lineno}", f"{line.count(chr(9)) + 1} cells, the header has {tabs + 1}")
-            cells = line.rstrip("\n").split("\t", last)
+    with INTERACTIONS.read(path) as reader:
+        tu, gu, tn, gn, tname, gname = (reader.col(c) for c in INTERACTION_ID_COLUMNS)
+        for cells in reader.leading(max(tu, gu, tn, gn, tname, gname) + 1):
             n += 1
             tf_genes = genes_of(cells[tu], cells[tn])
             target_genes = genes_of(cells[gu], cells[gn])
@@ -452,19 +402,19 @@ def link_genes(
     links = link_orthologs(summaries)
     linked: dict[int, set[str]] = defaultdict(set)
     for row in links:
-        a, b = record_gene[row[0]], record_gene[row[5]]
-        linked[a].add(row[5])
-        linked[b].add(row[0])
+        a, b = record_gene[row[_LINK_FROM]], record_gene[row[_LINK_TO]]
+        linked[a].add(row[_LINK_TO])
+        linked[b].add(row[_LINK_FROM])
 
     tfs, targets = count_interactions(interactions, by_uniprot, by_ncbi)
     status = read_protein_status(protein_checks, record_gene)
     rows = gene_rows(summaries, groups, tfs, targets, status, linked)
-    write_tsv(genes, GENE_COLUMNS, rows)
-    write_tsv(ortholog_links, LINK_COLUMNS, links)
+    GENES.write(genes, rows)
+    ORTHOLOG_LINKS.write(ortholog_links, links)
     log.info(
         "%d records, %d genes, %d ortholog links (%d by symbol only)",
         len(summaries),
         len(rows),
         len(links),
-        sum(1 for r in links if r[9] == "symbol"),
+        sum(1 for r in links if r[_LINK_TYPE] == "symbol"),
     )

@@ -273,16 +273,3 @@ def write_if_changed(path: str, data: bytes) -> bool:
     with AtomicWriter(path, "wb") as fh:
         fh.write(data)
     return True
-
-
-def read_tsv(path: str) -> tuple[list[str], list[list[str]]]:
-    """Read a TSV written by :func:`write_tsv` (no quoting) into header and rows."""
-    with open_text(path) as fh:
-        header = fh.readline().rstrip("\n").split("\t")
-        rows = [line.rstrip("\n").split("\t") for line in fh if line.strip("\n")]
-    return header, rows
-
-
-def read_tsv_dicts(path: str) -> list[dict]:
-    header, rows = read_tsv(path)
-    return [dict(zip(header, row)) for row in rows]

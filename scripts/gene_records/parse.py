@@ -10,12 +10,13 @@ from collections import defaultdict
 
 from .cli import StepFailed
 from .errors import ConfigError, RecordError
-from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, read_tsv, tsv_line, write_if_changed, write_tsv
-from .records import RECORD_COLUMNS, parse_file, summary_row, to_json
+from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, write_if_changed
+from .records import parse_file, summary_row, to_json
+from .tables import BATCH_INDEX, BATCH_REJECTED, RECORD_MANIFEST, RECORDS, REJECTED_RECORDS
 
 log = logging.getLogger("gene_records")
 
-REJECTED_COLUMNS = ("source_file", "reason")
+_ID, _FILE = RECORDS.index("record_id"), RECORDS.index("source_file")
 
 
 # ------------------------------------------------------------------ discovery
@@ -113,8 +114,8 @@ def parse_batch(
     with AtomicWriter(jsonl) as fh:
         for _, _, text, _ in good:
             fh.write(text + "\n")
-    write_tsv(index, RECORD_COLUMNS, (g[3] for g in good))
-    write_tsv(rejected, REJECTED_COLUMNS, sorted(bad))
+    BATCH_INDEX.write(index, (g[3] for g in good))
+    BATCH_REJECTED.write(rejected, sorted(bad))
 
 
 # ------------------------------------------------------------------ collect
@@ -141,22 +142,19 @@ def collect_records(
     if len(indexes) != len(jsonls):
         raise ConfigError("collect_records: one index per JSONL file is needed")
     rows_by_id: dict[str, list[list[str]]] = defaultdict(list)
-    header = list(RECORD_COLUMNS)
     batch_rows = []
     for idx in indexes:
-        h, rows = read_tsv(idx)
-        if h != header:
-            raise ConfigError(f"{idx}: unexpected columns {h}")
+        rows = BATCH_INDEX.rows(idx)
         batch_rows.append(rows)
         for row in rows:
-            rows_by_id[row[0]].append(row)
+            rows_by_id[row[_ID]].append(row)
     kept: dict[str, list[str]] = {}
     dup_rejects = []
     for rid, rows in rows_by_id.items():
-        rows.sort(key=lambda r: r[2])
+        rows.sort(key=lambda r: r[_FILE])
         kept[rid] = rows[0]
         for r in rows[1:]:
-            dup_rejects.append((r[2], f"duplicate record_id {rid!r}: already given by {rows[0][2]}"))
+            dup_rejects.append((r[_FILE], f"duplicate record_id {rid!r}: already given by {rows[0][_FILE]}"))
     if dup_rejects and on_bad_record == "fail":
         for path, reason in sorted(dup_rejects):
             log.error("%s: %s", path, reason)
@@ -166,10 +164,9 @@ def collect_records(
 
     batch_rejects = []
     for rej in rejected_batches:
-        h, rows = read_tsv(rej)
-        batch_rejects.extend(tuple(r) for r in rows)
-    write_tsv(rejected, REJECTED_COLUMNS, sorted(set(batch_rejects) | set(dup_rejects)))
-    write_tsv(records, RECORD_COLUMNS, (kept[rid] for rid in sorted(kept)))
+        batch_rejects.extend(tuple(r) for r in BATCH_REJECTED.rows(rej))
+    REJECTED_RECORDS.write(rejected, sorted(set(batch_rejects) | set(dup_rejects)))
+    RECORDS.write(records, (kept[rid] for rid in sorted(kept)))
 
     out_dir = os.path.dirname(manifest) or "."
     os.makedirs(out_dir, exist_ok=True)
@@ -181,19 +178,20 @@ def collect_records(
         if len(lines) != len(rows):
             raise ConfigError(f"{jl}: {len(lines)} records but {idx} lists {len(rows)}")
         for row, line in zip(rows, lines):
-            if kept.get(row[0]) != row:
+            rid = row[_ID]
+            if kept.get(rid) != row:
                 continue  # a duplicate that was rejected
             data = line.encode("utf-8")
-            if write_if_changed(os.path.join(out_dir, row[0] + ".json"), data):
+            if write_if_changed(os.path.join(out_dir, rid + ".json"), data):
                 written += 1
-            entries.append((row[0], row[0] + ".json", hashlib.sha256(data).hexdigest()))
+            entries.append((rid, rid + ".json", hashlib.sha256(data).hexdigest()))
     keep_names = {e[1] for e in entries}
     removed = 0
     for name in os.listdir(out_dir):
         if name.endswith(".json") and name not in keep_names:
             os.unlink(os.path.join(out_dir, name))
             removed += 1
-    write_tsv(manifest, ("record_id", "json_file", "sha256"), sorted(entries))
+    RECORD_MANIFEST.write(manifest, sorted(entries))
     log.info(
         "%d records kept, %d duplicates rejected, %d batch rejects; %d JSON files written, %d unchanged, %d stale removed",
         len(kept),

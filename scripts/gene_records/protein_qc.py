@@ -38,8 +38,9 @@ from Bio.SeqUtils import molecular_weight
 from Bio.SeqUtils.CheckSum import crc64
 
 from .errors import ConfigError, RecordError
-from .io import AtomicWriter, tsv_line
+from .io import AtomicWriter
 from .records import accepted_records, iter_jsonl
+from .tables import PROTEIN_CHECKS, PROTEINS
 
 log = logging.getLogger("gene_records")
 
@@ -56,36 +57,6 @@ DEFAULT_FASTA_LINE_WIDTH = 60
 
 PASS, FAIL = "pass", "fail"
 
-# results/qc/protein_checks.tsv
-CHECK_COLUMNS = (
-    "record_id",
-    "uniprot_accession",
-    "stated_length",
-    "computed_length",
-    "stated_mass_da",
-    "computed_mass_da",
-    "mass_delta_da",
-    "mass_delta_ppm",
-    "mass_tolerance_da",
-    "stated_crc64",
-    "computed_crc64",
-    "status",
-    "reason",
-)
-# results/tables/proteins.tsv
-PROTEIN_COLUMNS = (
-    "record_id",
-    "source",
-    "symbol",
-    "organism",
-    "uniprot_accession",
-    "entry_name",
-    "protein_name",
-    "length",
-    "mass_da",
-    "crc64",
-    "status",
-)
 
 _INT_RE = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)$")
 _NUMBER_RE = re.compile(r"^(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?$")
@@ -389,7 +360,8 @@ def fasta_entry(rec: dict, line_width: int = DEFAULT_FASTA_LINE_WIDTH) -> str:
 
 def check_row(rec: dict, result: ProteinCheck) -> list[str]:
     cells = result.cells()
-    return [rec["record_id"], protein_accession(rec)] + [cells[c] for c in CHECK_COLUMNS[2:]]
+    cells["record_id"], cells["uniprot_accession"] = rec["record_id"], protein_accession(rec)
+    return [cells[c] for c in PROTEIN_CHECKS.header]
 
 
 def protein_row(rec: dict, result: ProteinCheck) -> list[str]:
@@ -458,18 +430,16 @@ def check_proteins(
     n = n_pass = 0
     codes: Counter = Counter()
     with contextlib.ExitStack() as stack:
-        fh_checks = stack.enter_context(AtomicWriter(checks))
+        out_checks = stack.enter_context(PROTEIN_CHECKS.writer(checks))
         fh_fasta = stack.enter_context(AtomicWriter(fasta))
-        fh_proteins = stack.enter_context(AtomicWriter(proteins))
-        fh_checks.write(tsv_line(CHECK_COLUMNS))
-        fh_proteins.write(tsv_line(PROTEIN_COLUMNS))
+        out_proteins = stack.enter_context(PROTEINS.writer(proteins))
         for rec in _records_in_id_order(jsonls, records):
             result = check_record(rec, mass_tolerance_da, mass_tolerance_da_per_residue)
             if result is None:
                 continue
             n += 1
-            fh_checks.write(tsv_line(check_row(rec, result)))
-            fh_proteins.write(tsv_line(protein_row(rec, result)))
+            out_checks.row(check_row(rec, result))
+            out_proteins.row(protein_row(rec, result))
             if result.status == PASS:
                 n_pass += 1
                 fh_fasta.write(fasta_entry(rec, fasta_line_width))

@@ -13,11 +13,11 @@ from importlib import metadata
 
 from . import __version__
 from .cli import StepFailed
-from .io import read_tsv, sha256_file, write_tsv
+from .io import sha256_file
+from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
 
 log = logging.getLogger("gene_records")
 
-MANIFEST_COLUMNS = ("kind", "path", "sha256", "size", "rows")
 PACKAGES = ("snakemake", "pandas", "numpy", "biopython", "PyYAML", "jsonschema")
 
 
@@ -139,12 +139,14 @@ def write_provenance(
     """
     del outputs
     rows = []
-    header, recs = read_tsv(records)
-    i_path, i_sha = header.index("source_file"), header.index("sha256")
-    for r in recs:
-        rows.append(("input", r[i_path], r[i_sha], os.path.getsize(r[i_path]), ""))
-    _, rej = read_tsv(rejected)
-    for path in sorted({r[0] for r in rej}):
+    with RECORDS.read(records) as reader:
+        i_path, i_sha = reader.col("source_file"), reader.col("sha256")
+        for r in reader:
+            rows.append(("input", r[i_path], r[i_sha], os.path.getsize(r[i_path]), ""))
+    with REJECTED_RECORDS.read(rejected) as reader:
+        i_path = reader.col("source_file")
+        rejected_files = sorted({r[i_path] for r in reader})
+    for path in rejected_files:
         if os.path.isfile(path):
             rows.append(("input", path, sha256_file(path), os.path.getsize(path), ""))
     for path in _download_files(tflink_downloads) + list(interaction_tables):
@@ -161,8 +163,8 @@ def write_provenance(
         if n_out % 5000 == 0:
             log.info("hashed %d output files", n_out)
     rows.sort(key=lambda r: (r[0] != "input", r[0], r[1]))
-    write_tsv(manifest, MANIFEST_COLUMNS, rows)
-    write_tsv(versions, ("component", "version"), version_rows())
+    MANIFEST.write(manifest, rows)
+    VERSIONS.write(versions, version_rows())
     log.info("manifest: %d inputs, %d outputs", len(rows) - n_out, n_out)
 
 
@@ -203,10 +205,12 @@ def verify_provenance(manifest: str) -> None:
     working directory of the run). Reports inputs that changed since the run
     (its outputs are stale: rerun snakemake) and outputs that no longer match
     what the run wrote; fails if there is any."""
-    header, rows = read_tsv(manifest)
+    rows = MANIFEST.rows(manifest)
+    i_kind, i_path, i_sha = (MANIFEST.index(c) for c in ("kind", "path", "sha256"))
     problems = []
     checked = 0
-    for kind, path, sha, _size, _rows in rows:
+    for row in rows:
+        kind, path, sha = row[i_kind], row[i_path], row[i_sha]
         if kind == "config":
             continue
         checked += 1

@@ -9,23 +9,10 @@ from . import genular, geisha, tflink
 from .errors import RecordError
 from .frontmatter import load_front_matter
 from .ids import safe_id, slug
-from .io import DEFAULT_MAX_RECORD_BYTES, format_cell, read_record_text, read_tsv
+from .io import DEFAULT_MAX_RECORD_BYTES, format_cell, read_record_text
+from .tables import RECORDS
 
 SOURCES = ("genular", "tflink", "geisha")
-
-# Columns of results/tables/records.tsv (and of each batch's index).
-RECORD_COLUMNS = (
-    "record_id",
-    "source",
-    "source_file",
-    "symbol",
-    "name",
-    "organism",
-    "ncbi_gene_id",
-    "ensembl_gene_id",
-    "uniprot_accession",
-    "sha256",
-)
 
 # Bump when the JSON layout changes in a way consumers must notice.
 SCHEMA_VERSION = 1
@@ -96,7 +83,8 @@ def to_json(rec: dict) -> str:
 
 
 def summary_row(rec: dict) -> list:
-    return [rec.get(c, "") for c in RECORD_COLUMNS]
+    """The record's row of records.tsv (and of its batch's index)."""
+    return [rec.get(c, "") for c in RECORDS.header]
 
 
 def iter_jsonl(
@@ -133,9 +121,9 @@ def iter_jsonl(
 
 def accepted_records(records_tsv: str) -> set[tuple[str, str]]:
     """The (record_id, source_file) pairs listed in results/tables/records.tsv."""
-    header, rows = read_tsv(records_tsv)
-    i, j = header.index("record_id"), header.index("source_file")
-    return {(r[i], r[j]) for r in rows}
+    with RECORDS.read(records_tsv) as reader:
+        i, j = reader.col("record_id"), reader.col("source_file")
+        return {(r[i], r[j]) for r in reader}
 
 
 def load_records(

@@ -335,7 +335,7 @@ MANIFEST = Table(
      C("size", INTEGER, "bytes"),
      C("rows", INTEGER, "data rows of a TSV, records of a FASTA, lines of a GMT/JSONL; empty otherwise")),
     "every input, the config in effect and every output but the provenance folder", "provenance",
-    sort_key=("kind", "path"))
+    sort_key=("kind", "path"), order="inputs first, then the config, then outputs; each by path")
 VERSIONS = Table(
     "versions", "results/provenance/versions.tsv",
     (C("component", STRING, "gene-records, git commit, Python or a package", required=True),
