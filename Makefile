@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 MQC_VENV ?= .venv-multiqc
 CORES ?= 2
 
-.PHONY: run test lint dryrun report verify clean setup
+.PHONY: run test lint dryrun report verify clean setup docs
 
 setup: $(VENV)/.installed
 
@@ -46,6 +46,10 @@ report: setup
 # Recompute the hashes of every input and output of the last run (results/provenance/manifest.tsv)
 verify: setup
 	$(BIN)/python scripts/verify_provenance.py manifest=results/provenance/manifest.tsv
+
+# Regenerate docs/outputs.md and the README's column tables from scripts/gene_records/tables.py
+docs: setup
+	cd scripts && $(abspath $(BIN))/python -m gene_records.docs ..
 
 clean:
 	rm -rf results logs benchmarks/*/ .snakemake

@@ -22,6 +22,7 @@ from array import array
 import numpy as np
 
 from .errors import RecordError
+from .geisha import join_location_terms
 from .io import AtomicWriter, format_cell
 from .records import load_records
 from .tables import CELL_EXPRESSION, CSI_MATRIX, FOLD_CHANGE_MATRIX, INSITU_EXPRESSION, INSITU_MATRIX
@@ -35,10 +36,6 @@ NO_LOCATION = "null"
 NO_STAGE = "unknown"
 # Hamburger-Hamilton stages run from 1 (pre-streak, first HH stage) to 46 (hatching).
 HH_MIN, HH_MAX = 1, 46
-# Lower-case qualifiers that GEISHA writes after a comma inside one anatomy
-# term ("Endoderm, early", "Mesoderm, early"): the comma split of the parser
-# cuts them off; they are joined back to the term before them.
-LOCATION_QUALIFIERS = frozenset({"early", "late"})
 
 # Values turned into Python objects at a time when the long table is written.
 _CHUNK = 100_000
@@ -87,15 +84,7 @@ def image_locations(image: dict) -> list[str]:
     ``Unlabeled``, ``Widespread Expression`` and ``Not specified`` are values
     like any other.
     """
-    out: list[str] = []
-    for part in image.get("locations") or []:
-        part = str(part).strip()
-        if not part:
-            continue
-        if out and part in LOCATION_QUALIFIERS:
-            out[-1] = f"{out[-1]}, {part}"
-        else:
-            out.append(part)
+    out = join_location_terms(image.get("locations") or [])
     if not out:
         return [NO_LOCATION]
     seen: set[str] = set()

@@ -62,9 +62,28 @@ def _mapping(path, value, where) -> dict:
     return value
 
 
-# GEISHA terms that carry a qualifier after a comma ("Endoderm, early"): the
-# qualifier belongs to the term before it, it is not a location of its own.
-_QUALIFIERS = {"early", "late"}
+# Lower-case qualifiers that GEISHA writes after a comma inside one anatomy
+# term ("Endoderm, early", "Mesoderm, early"): they belong to the term before
+# them and are never locations of their own.
+LOCATION_QUALIFIERS = frozenset({"early", "late"})
+
+
+def join_location_terms(parts) -> list[str]:
+    """Comma-split location parts -> GEISHA terms: parts are stripped, empty
+    ones dropped, and a qualifier (``early``, ``late``) is joined back to the
+    term before it: ``['Endoderm', 'early', 'Heart']`` ->
+    ``['Endoderm, early', 'Heart']``. The one home of this rule (the parser
+    and the expression tables both use it)."""
+    out: list[str] = []
+    for part in parts:
+        part = str(part).strip()
+        if not part:
+            continue
+        if part in LOCATION_QUALIFIERS and out:
+            out[-1] = f"{out[-1]}, {part}"
+        else:
+            out.append(part)
+    return out
 
 
 def split_locations(location) -> list[str]:
@@ -72,15 +91,7 @@ def split_locations(location) -> list[str]:
     ``'Endoderm, early, Heart'`` -> ``['Endoderm, early', 'Heart']``."""
     if location is None:
         return []
-    out: list[str] = []
-    for part in (p.strip() for p in str(location).split(",")):
-        if not part:
-            continue
-        if part in _QUALIFIERS and out:
-            out[-1] = f"{out[-1]}, {part}"
-        else:
-            out.append(part)
-    return out
+    return join_location_terms(str(location).split(","))
 
 
 def parse(path: str, fm: dict, body: str) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Iterable, Iterator
 
 from . import genular, geisha, tflink
@@ -14,8 +15,10 @@ from .tables import RECORDS
 
 SOURCES = ("genular", "tflink", "geisha")
 
-# Bump when the JSON layout changes in a way consumers must notice.
+# Bump when the JSON layout changes in a way consumers must notice; the layout
+# of this version is the JSON Schema RECORD_SCHEMA (shipped in the package).
 SCHEMA_VERSION = 1
+RECORD_SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "schemas", "record.schema.json")
 
 
 def detect_and_parse(path: str, text: str) -> tuple[str, dict]:

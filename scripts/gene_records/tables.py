@@ -29,8 +29,9 @@ _REJECT_REASON = C("reason", STRING, "one line: the place in the file and the pr
 _INTERACTION_COLUMNS = (
     C("tf_uniprot", STRING, "UniProt accession of the TF (the regulator)", required=True),
     C("target_uniprot", STRING, "UniProt accession of the target (a protein can regulate itself)", required=True),
-    C("tf_ncbi_gene_id", LIST, "NCBI gene ids of the TF, ascending; empty when unknown", items=STRING),
-    C("target_ncbi_gene_id", LIST, "NCBI gene ids of the target, ascending; empty when unknown", items=STRING),
+    C("tf_ncbi_gene_id", LIST, "NCBI gene ids of the TF (several when the inputs give several, ascending); "
+      "empty when unknown", items=STRING),
+    C("target_ncbi_gene_id", LIST, "NCBI gene ids of the target, as for the TF", items=STRING),
     C("tf_name", STRING, "gene/protein name of the TF; empty when unknown"),
     C("target_name", STRING, "gene/protein name of the target; empty when unknown"),
     C("detection_methods", LIST, "e.g. `chromatin immunoprecipitation assay;inferred by curator`", items=STRING),
@@ -83,8 +84,8 @@ RECORD_MANIFEST = Table(
     "the canonical JSON file of every accepted record", "parse", sort_key=("record_id",))
 RECORD_JSON = Output(
     "record_json", "results/records/{record_id}.json", "json",
-    "one canonical JSON file per record (sorted keys, compact, UTF-8, one line); "
-    "its layout is `record.schema.json`", "parse", target=False)
+    "one canonical JSON file per record (sorted keys, compact, UTF-8, one line); its layout is the JSON "
+    "Schema `scripts/gene_records/schemas/record.schema.json`", "parse", target=False)
 ORTHOLOGS = Table(
     "orthologs", "results/tables/orthologs.tsv",
     (RECORD_ID, SOURCE, SYMBOL, ORGANISM,
@@ -94,8 +95,7 @@ ORTHOLOGS = Table(
      C("ortholog_uniprot", STRING, "the ortholog's UniProt accession"),
      C("ortholog_mod_id", STRING, "the ortholog's model-organism database id")),
     "one row per ortholog a record states", "parse",
-    sort_key=("record_id", "ortholog_species", "ortholog_ncbi_gene_id", "ortholog_ensembl_gene_id",
-              "ortholog_uniprot", "ortholog_mod_id"))
+    order="sorted by every column, left to right")
 CITATIONS = Table(
     "citations", "results/tables/citations.tsv",
     (RECORD_ID, SOURCE,
@@ -105,7 +105,7 @@ CITATIONS = Table(
      C("authors", STRING, "authors, as the page writes them"),
      C("year", STRING, "year of publication, as the page writes it")),
     "one row per citation (Genular citations, GEISHA papers)", "parse",
-    sort_key=("record_id", "pubmed_id", "doi", "title"))
+    order="sorted by every column, left to right")
 
 # ------------------------------------------------------------- protein QC
 PROTEIN_CHECKS = Table(
@@ -185,25 +185,30 @@ REJECTED_INTERACTIONS = Table(
     "rejected_interactions", "results/qc/rejected_interactions.tsv",
     (C("file", STRING, "the input (page record id or file)", required=True),
      C("where", STRING, "`line N` (files) or `field 'tfs', entry N` (pages)"),
-     C("scope", STRING, "`file` (a whole download or table) or `row` (one row)", required=True),
+     C("scope", STRING, "`file` (a whole download or table: bad header, empty file) or `row` (one row: wrong "
+       "number of fields, quoted fields, an accession that is not a plain identifier, evidence not Yes/No, "
+       "a PubMed id that is not one, invalid UTF-8)", required=True),
      _REJECT_REASON),
-    "bad interaction inputs skipped with `on_bad_record: skip`", "interactions")
+    "bad interaction inputs skipped with `on_bad_record: skip`", "interactions",
+    order="pages and downloads first (sorted), then the tables' rows in table and line order")
 INTERACTION_CONFLICTS = Table(
     "interaction_conflicts", "results/qc/interaction_conflicts.tsv",
     (C("tf_uniprot", STRING, "the TF", required=True),
      C("target_uniprot", STRING, "the target", required=True),
      C("field", STRING, "the column the inputs disagree on", required=True),
      C("merged_value", STRING, "the value interactions.tsv holds"),
-     C("other_values", STRING, "the other values, ` | `-joined")),
+     C("other_values", STRING, "the other values, ` \\| `-joined")),
     "inputs that disagree on a name, the organism, the NCBI ids or the evidence", "interactions",
-    sort_key=("tf_uniprot", "target_uniprot", "field"))
+    sort_key=("tf_uniprot", "target_uniprot"),
+    order="sorted by `tf_uniprot`, then `target_uniprot`, then `field` in column order")
 INTERACTIONS_SUMMARY = Table(
     "interactions_summary", "results/qc/interactions_summary.tsv",
-    (C("metric", STRING, "`pages`, `page_rows`, `downloads`, `downloads_without_page`, "
+    (C("metric", STRING, "`pages`, `page_rows`, `downloads` (read), `downloads_without_page`, "
        "`downloads_not_read_duplicates`, `download_rows`, `missing_downloads`, `tables`, `table_rows`, "
-       "`input_rows`, `interactions`, `rejected_files`, `rejected_rows`, `conflicts`", required=True),
+       "`input_rows` (= the three row counts), `interactions` (pairs), `rejected_files`, `rejected_rows`, "
+       "`conflicts`", required=True),
      C("value", INTEGER, "the count", required=True)),
-    "counts of the interaction inputs and outputs", "interactions")
+    "counts of the interaction inputs and outputs", "interactions", order="one row per metric, in the order listed")
 
 # ------------------------------------------------------------- expression
 CELL_EXPRESSION = Table(
@@ -243,7 +248,8 @@ INSITU_EXPRESSION = Table(
      C("image_url", STRING, "the image"),
      C("source", STRING, "who published the image (can be empty)")),
     "GEISHA in situ expression, long format: one row per image and anatomical location", "expression",
-    sort_key=("record_id", "hh_stage", "stage", "location", "image_url"))
+    sort_key=("record_id", "hh_stage", "stage", "location", "image_url"),
+    order="sorted by `record_id`, then `hh_stage` (unstaged rows last), then `stage`, `location` and `image_url`")
 INSITU_MATRIX = Table(
     "insitu_matrix", "results/tables/insitu_matrix.tsv",
     (RECORD_ID, SYMBOL),
@@ -262,16 +268,18 @@ GENES = Table(
      C("record_ids", LIST, "its records", items=STRING, required=True),
      C("sources", LIST, "the sources that describe it (`genular`, `geisha`, `tflink`)", items=STRING, required=True),
      C("cell_types", INTEGER, "Genular cell types listed (empty without a Genular record)"),
-     C("cell_types_positive_fc", INTEGER, "those with fold change > 0"),
+     C("cell_types_positive_fc", INTEGER, "those with fold change > 0 (empty without a Genular record)"),
      C("tfs", INTEGER, "distinct TFs regulating the gene in interactions.tsv", required=True),
      C("targets", INTEGER, "distinct targets it regulates in interactions.tsv", required=True),
-     C("insitu_images", INTEGER, "GEISHA images (empty without a GEISHA record)"),
+     C("insitu_images", INTEGER, "GEISHA images (empty without a GEISHA record; `0` for a page with no images)"),
      C("insitu_stages", LIST, "the stages the images show (as in the in situ matrix)", items=STRING),
-     C("protein_qc", LIST, "the `status` values of its records in protein_checks.tsv", items=STRING),
+     C("protein_qc", LIST, "the `status` values (`pass`, `fail`) of its records in protein_checks.tsv; "
+       "empty when no protein was checked", items=STRING),
      C("ortholog_links", INTEGER, "records of other species that ortholog_links.tsv links to or from it",
        required=True)),
     "one row per gene: the records of one organism that share an NCBI gene id", "genes",
-    sort_key=("organism", "ncbi_gene_id", "record_ids"))
+    sort_key=("organism", "ncbi_gene_id", "record_ids"),
+    order="sorted by `organism`, then the first NCBI id (numerically), then `record_ids`")
 ORTHOLOG_LINKS = Table(
     "ortholog_links", "results/tables/ortholog_links.tsv",
     (RECORD_ID, SOURCE, SYMBOL, ORGANISM,
@@ -308,7 +316,8 @@ REPORT_RECORDS_BY_SOURCE = Table(
     "report_records_by_source", "results/report/tables/records_by_source.tsv",
     (SOURCE, ORGANISM, C("records", INTEGER, "accepted records", required=True)),
     "accepted records per source and organism (every combination)", "report",
-    sort_key=("source", "organism"), target=False)
+    sort_key=("source", "records", "organism"), target=False,
+    order="sorted by `source`, then `records` (most first), then `organism`")
 REPORT_PROTEIN_FAILURES = Table(
     "report_protein_failures", "results/report/tables/protein_failures.tsv",
     (RECORD_ID,
@@ -324,7 +333,8 @@ REPORT_TOP_TFS = Table(
     (C("tf_uniprot", STRING, "the TF", required=True),
      C("tf_name", STRING, "its name"),
      C("targets", INTEGER, "its targets", required=True)),
-    "the 100 TFs with the most targets (ties by accession)", "report", target=False)
+    "the 100 TFs with the most targets", "report", target=False,
+    order="by `targets` (most first), then `tf_uniprot`")
 
 # ------------------------------------------------------------- provenance
 MANIFEST = Table(
@@ -340,7 +350,8 @@ VERSIONS = Table(
     "versions", "results/provenance/versions.tsv",
     (C("component", STRING, "gene-records, git commit, Python or a package", required=True),
      C("version", STRING, "its version")),
-    "versions of the workflow and the software it ran with", "provenance")
+    "versions of the workflow and the software it ran with", "provenance",
+    order="gene-records and its git commit, Python, then the packages")
 
 # ------------------------------------------------------------- the index
 TABLES: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Table))

@@ -208,7 +208,9 @@ class TableReader:
         self._fh = open_text(path)
         try:
             first = self._fh.readline()
-            self.header = first.rstrip("\n").split("\t") if first else []
+            if not first:
+                raise RecordError(path, "line 1", f"empty file, not a {table.name} table ({table.path}): no header")
+            self.header = first.rstrip("\n").split("\t")
             table.check_header(path, self.header)
         except BaseException:
             self._fh.close()
