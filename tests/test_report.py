@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -661,6 +662,95 @@ def test_report_outputs_exist(report_dir):
         "tables/top_tfs.tsv",
     ):
         assert (report_dir / name).stat().st_size > 0, name
+
+
+def test_report_tables_match_the_bundled_run(report_dir, bundled_run):
+    """The three small tables, read through their declarations, against the
+    tables of the run they summarise."""
+    results = bundled_run / "results"
+    records = tables.RECORDS.rows(str(results / "tables/records.tsv"))
+    i_source, i_organism = tables.RECORDS.index("source"), tables.RECORDS.index("organism")
+    # records_by_source.tsv: one row per (source, organism) of records.tsv, with its count
+    rows = tables.REPORT_RECORDS_BY_SOURCE.rows(str(report_dir / "tables/records_by_source.tsv"))
+    counts = {(source, organism): int(n) for source, organism, n in rows}
+    assert len(counts) == len(rows)
+    assert counts == Counter((r[i_source], r[i_organism]) for r in records)
+    assert sum(counts.values()) == len(records) == 86
+    per_source = Counter()
+    for (source, _), n in counts.items():
+        per_source[source] += n
+    assert per_source == {"genular": 1, "tflink": 24, "geisha": 61}
+    assert counts[("geisha", "Gallus gallus")] == 61 and counts[("tflink", "Homo sapiens")] == 7
+    # sorted by source, then most records first, then organism
+    assert rows == sorted(rows, key=lambda r: (r[0], -int(r[2]), r[1]))
+    # protein_failures.tsv: the failing rows of protein_checks.tsv (SOX2, the only protein, passes)
+    checks = list(tables.PROTEIN_CHECKS.read(str(results / "qc/protein_checks.tsv")).dicts())
+    assert [c["status"] for c in checks] == ["pass"]
+    failing = [[c[k] for k in tables.REPORT_PROTEIN_FAILURES.header] for c in checks if c["status"] != "pass"]
+    assert tables.REPORT_PROTEIN_FAILURES.rows(str(report_dir / "tables/protein_failures.tsv")) == failing == []
+    # top_tfs.tsv: the TFs with the most targets in interactions.tsv, their counts exact
+    with tables.INTERACTIONS.read(str(results / "tables/interactions.tsv")) as r:
+        i_tf = r.col("tf_uniprot")
+        targets = Counter(cells[i_tf] for cells in r)
+    top = tables.REPORT_TOP_TFS.rows(str(report_dir / "tables/top_tfs.tsv"))
+    assert top[0] == ["O00358", "FOXE1", "641"]
+    assert len(top) == min(100, len(targets))
+    assert [(tf, int(n)) for tf, _, n in top] == sorted(targets.items(), key=lambda kv: (-kv[1], kv[0]))[:100]
+
+
+def test_report_svgs_are_the_plots_of_the_page(report_dir):
+    """Each SVG file is well-formed XML with an <svg> root, shows the labels
+    of its data, and is the plot inline in summary.html."""
+    html = (report_dir / "summary.html").read_text()
+    expected = {
+        "records_by_source.svg": (
+            "Records per source and organism",
+            "geisha / Gallus gallus",
+            "61",
+            "genular / Homo sapiens",
+            "tflink / Homo sapiens",
+        ),
+        "protein_mass_delta.svg": (
+            "Protein QC: mass difference (stated - computed) against length",
+            "pass (1)",
+            "fail (0)",
+            "tolerance",
+        ),
+        "interaction_degrees.svg": (
+            "Interactions: degree distribution",
+            "TFs: number of targets",
+            "targets: number of TFs",
+        ),
+        "fold_change_heatmap.svg": ("Fold change: genes x cell types", "SOX2", "sensory neuron (CL:0000101)"),
+        "insitu_stage_location.svg": ("In situ: anatomical location x HH stage", "HH 10", "images"),
+    }
+    for name, labels in expected.items():
+        svg = (report_dir / "plots" / name).read_text()
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", name
+        assert root.findtext("{http://www.w3.org/2000/svg}title") == labels[0], name
+        texts = [e.text for e in root.iter("{http://www.w3.org/2000/svg}text")]
+        for label in labels:
+            assert label in texts, (name, label)
+        assert f"<figure>{svg.strip()}<figcaption>" in html, name
+
+
+def test_protein_failures_table_is_the_failing_checks(tmp_path):
+    """protein_failures.tsv holds the failing rows of protein_checks.tsv, by
+    record_id, at most max_table_rows of them."""
+    inputs = synthetic_tables(tmp_path, 2_000)
+    out = tmp_path / "report"
+    build_report(**inputs, **report_paths(out), config=synthetic_config(), max_table_rows=5)
+    checks = list(tables.PROTEIN_CHECKS.read(inputs["protein_checks"]).dicts())
+    failing = [c for c in checks if c["status"] != "pass"]
+    assert len(failing) > 5
+    rows = tables.REPORT_PROTEIN_FAILURES.rows(str(out / "tables/protein_failures.tsv"))
+    assert [r[0] for r in rows] == sorted(c["record_id"] for c in failing)[:5]
+    for row, check in zip(rows, failing):
+        record_id, acc, stated, computed, delta, reason = row
+        assert (record_id, acc, reason) == (check["record_id"], check["uniprot_accession"], check["reason"])
+        assert int(stated) == int(check["stated_length"]) and int(computed) == int(check["computed_length"])
+        assert float(delta) == float(check["mass_delta_da"])
 
 
 def test_report_shows_the_bundled_data(report_dir, bundled_run):
