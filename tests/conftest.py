@@ -30,6 +30,12 @@ SOS2 = RECORDS / "seeds" / "002_784a9e1d06219bb2.txt"
 SOX14 = RECORDS / "seeds" / "003_e4ce962d5fc5f482.txt"
 
 
+def ci() -> bool:
+    """True when the suite runs under CI (``CI`` is 1, true or yes, any case):
+    a test whose set-up failed must then fail, not skip."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
 def all_record_files() -> list[Path]:
     return sorted(p for p in RECORDS.rglob("*") if p.is_file())
 

@@ -13,22 +13,22 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO, SNAKEMAKE
+from conftest import REPO, SNAKEMAKE, ci
 
-from gene_records import report as rp
-from gene_records import report_plots as plots
-from gene_records.errors import RecordError
+from gene_records import ids, tables
+from gene_records.errors import ConfigError, RecordError
 from gene_records.io import read_tsv_dicts, write_tsv
+from gene_records.report import build_report, cluster, model, multiqc, plots, readers, sections
 
 HOSTILE = "<script>alert(1)</script>"
 ATTR_BREAK = '"><img src=x onerror=alert(2)>'
-CI = os.environ.get("CI") == "true"
 
 # ------------------------------------------------------------------ helpers
 
@@ -126,13 +126,19 @@ def assert_self_contained(html: str) -> PageParser:
 
 
 def chromium() -> str:
-    """The chromium binary; where it is missing: skip with the reason (fail under CI)."""
+    """The chromium binary. Where it is missing, the test fails when the
+    suite runs as root (tests/setup_system.sh, run by 'make test', installs it
+    then) or under CI, and is skipped with the reason otherwise."""
     path = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
     if path is None:
         msg = "chromium is not installed (tests/setup_system.sh installs Debian's chromium; it needs root and apt-get)"
-        if CI:
-            pytest.fail(msg + " -- under CI=true the browser test must run")
-        pytest.skip(msg)
+        root = hasattr(os, "geteuid") and os.geteuid() == 0
+        if ci() or root:
+            why = "CI is set" if ci() else "the suite runs as root, where 'make test' installs it"
+            pytest.fail(f"{msg}: {why}, so the browser test must run; run 'bash tests/setup_system.sh' and see its log")
+        pytest.skip(
+            f"{msg}; skipped, not failed: the suite does not run as root (so it could not install it) and CI is not set"
+        )
     return path
 
 
@@ -419,29 +425,44 @@ def synthetic_config(hostile: bool = False) -> dict:
 
 
 def test_links_only_from_well_formed_identifiers():
-    assert rp.uniprot_link("Q06945").url == "https://www.uniprot.org/uniprotkb/Q06945/entry"
-    assert rp.uniprot_link("A0A023GPJ1").url == "https://www.uniprot.org/uniprotkb/A0A023GPJ1/entry"
-    assert rp.tflink_link("Q06945").url == "https://tflink.net/protein/q06945/"
-    assert rp.ncbi_link("6657").url == "https://www.ncbi.nlm.nih.gov/gene/6657"
-    assert rp.geisha_link("423572").url == "https://geisha.arizona.edu/geisha/search.jsp?gene=423572"
-    assert rp.ensembl_link("ENSG00000181449").url == "https://www.ensembl.org/id/ENSG00000181449"
+    assert model.uniprot_link("Q06945").url == "https://www.uniprot.org/uniprotkb/Q06945/entry"
+    assert model.uniprot_link("A0A023GPJ1").url == "https://www.uniprot.org/uniprotkb/A0A023GPJ1/entry"
+    assert model.tflink_link("Q06945").url == "https://tflink.net/protein/q06945/"
+    assert model.ncbi_link("6657").url == "https://www.ncbi.nlm.nih.gov/gene/6657"
+    assert model.geisha_link("423572").url == "https://geisha.arizona.edu/geisha/search.jsp?gene=423572"
+    assert model.ensembl_link("ENSG00000181449").url == "https://www.ensembl.org/id/ENSG00000181449"
     for bad in ("javascript:alert(1)", HOSTILE, ATTR_BREAK, "Q06945/../x", "", "q06945", "P0 123"):
-        assert rp.uniprot_link(bad) is None and rp.tflink_link(bad) is None
+        assert model.uniprot_link(bad) is None and model.tflink_link(bad) is None
     for bad in ("6657a", "-1", "0", "javascript:1", "6657;1"):
-        assert rp.ncbi_link(bad) is None and rp.geisha_link(bad) is None
+        assert model.ncbi_link(bad) is None and model.geisha_link(bad) is None
     # a list of ids: the well-formed ones become links, the others stay text
-    links = rp._links("6657;abc", rp.ncbi_link)
-    assert links[0] == rp.Link("6657", "https://www.ncbi.nlm.nih.gov/gene/6657") and links[1] == "abc"
+    links = model.id_links("6657;abc", model.ncbi_link)
+    assert links[0] == model.Link("6657", "https://www.ncbi.nlm.nih.gov/gene/6657") and links[1] == "abc"
+
+
+def test_links_to_entry_pages_take_canonical_accessions_only():
+    """An isoform accession (Q06945-2) is a UniProt accession but names no
+    UniProt or TFLink entry page: shown as text, not linked."""
+    assert ids.is_uniprot("Q06945-2") and not ids.is_canonical_uniprot("Q06945-2")
+    for good in ("Q06945", "A0A023GPJ1", "O00358"):
+        assert ids.is_uniprot(good) and ids.is_canonical_uniprot(good)
+    for bad in ("", "q06945", "Q06945\n", " Q06945", "Q06945-", "Q06945/../x", "A0A023GPJ1-2x", None):
+        assert not ids.is_canonical_uniprot(bad)
+    assert model.uniprot_link("Q06945-2") is None and model.tflink_link("Q06945-2") is None
+    assert model.id_links("Q06945-2;Q06945", model.uniprot_link) == [
+        "Q06945-2",
+        model.Link("Q06945", "https://www.uniprot.org/uniprotkb/Q06945/entry"),
+    ]
 
 
 def test_escaping_in_html_markdown_and_svg():
-    assert rp.html_cell(HOSTILE) == "&lt;script&gt;alert(1)&lt;/script&gt;"
-    assert rp.html_cell(rp.Link(HOSTILE, "https://www.ncbi.nlm.nih.gov/gene/1")) == (
+    assert model.html_cell(HOSTILE) == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert model.html_cell(model.Link(HOSTILE, "https://www.ncbi.nlm.nih.gov/gene/1")) == (
         '<a href="https://www.ncbi.nlm.nih.gov/gene/1">&lt;script&gt;alert(1)&lt;/script&gt;</a>'
     )
-    assert rp.md_escape(HOSTILE) == r"\<script\>alert(1)\</script\>"
-    assert rp.md_escape("a|b\nc [x](javascript:y) *z*") == r"a\|b c \[x\](javascript:y) \*z\*"
-    assert rp.md_escape("-1") == r"\-1" and rp.md_escape("=SUM(A1)") == r"\=SUM(A1)"
+    assert model.md_escape(HOSTILE) == r"\<script\>alert(1)\</script\>"
+    assert model.md_escape("a|b\nc [x](javascript:y) *z*") == r"a\|b c \[x\](javascript:y) \*z\*"
+    assert model.md_escape("-1") == r"\-1" and model.md_escape("=SUM(A1)") == r"\=SUM(A1)"
     svg = plots.bar_chart([(HOSTILE, 3), (ATTR_BREAK, 1)], f"title {HOSTILE}", "n")
     root = ET.fromstring(svg)  # well-formed XML: nothing broke out of a text or attribute
     assert not [e for e in root.iter() if e.tag.endswith("script") or e.tag.endswith("img")]
@@ -450,30 +471,36 @@ def test_escaping_in_html_markdown_and_svg():
 
 
 def test_table_note_says_how_many_rows_were_left_out():
-    t = rp.Table("T", ["a"], [[1], [2]], 50_000, "results/tables/records.tsv", "by record_id")
+    t = model.Table("T", ["a"], [[1], [2]], 50_000, "results/tables/records.tsv", "by record_id")
     assert t.note() == "Showing 2 of 50,000 rows (by record_id); every row is in results/tables/records.tsv."
-    assert rp.Table("T", ["a"], [[1]], 1).note() == ""
+    assert model.Table("T", ["a"], [[1]], 1).note() == ""
 
 
 def test_problem_groups_rejection_reasons_by_kind():
-    assert rp._problem("line 3, column 7: not valid UTF-8 (byte 0xe9); re-save the file as UTF-8") == (
+    assert readers.problem_kind("line 3, column 7: not valid UTF-8 (byte 0xe9); re-save the file as UTF-8") == (
         "not valid UTF-8 (byte 0x…); re-save the file as UTF-8"
     )
-    assert rp._problem("line 1: empty file") == rp._problem("line 9: empty file") == "empty file"
-    assert rp._problem("duplicate record_id 'x': already given by /a") == "duplicate record_id '…': already given by /a"
-    assert rp._problem("file is 300 bytes, over the limit of 200 bytes") == "file is N bytes, over the limit of N bytes"
+    assert readers.problem_kind("line 1: empty file") == readers.problem_kind("line 9: empty file") == "empty file"
+    assert (
+        readers.problem_kind("duplicate record_id 'x': already given by /a")
+        == "duplicate record_id '…': already given by /a"
+    )
+    assert (
+        readers.problem_kind("file is 300 bytes, over the limit of 200 bytes")
+        == "file is N bytes, over the limit of N bytes"
+    )
 
 
 def test_cluster_order_groups_similar_rows_deterministically():
     m = np.array([[0, 0, 5], [10, 10, 0], [0.1, 0, 5], [10, 9, 0.2], [np.nan, 0, 4.9]])
-    order = rp.cluster_order(m)
+    order = cluster.cluster_order(m)
     assert sorted(order) == [0, 1, 2, 3, 4]
     pos = {r: i for i, r in enumerate(order)}
     # the two groups {0,2,4} and {1,3} are each contiguous
     assert max(pos[r] for r in (0, 2, 4)) - min(pos[r] for r in (0, 2, 4)) == 2
     assert abs(pos[1] - pos[3]) == 1
-    assert rp.cluster_order(m) == order
-    assert rp.cluster_order(np.zeros((1, 3))) == [0]
+    assert cluster.cluster_order(m) == order
+    assert cluster.cluster_order(np.zeros((1, 3))) == [0]
 
 
 def test_fold_change_heatmap_keeps_the_strongest_genes_and_cell_types(tmp_path):
@@ -487,7 +514,7 @@ def test_fold_change_heatmap_keeps_the_strongest_genes_and_cell_types(tmp_path):
             ["CL:0000003", "c", "", "0.01", "", "0.5"],
         ],
     )
-    hm = rp.read_fold_change(str(path), max_genes=2, max_cell_types=2)
+    hm = readers.read_fold_change(str(path), max_genes=2, max_cell_types=2)
     assert sorted(hm.genes) == ["mid", "strong"]  # root mean square: strong 4.4, mid 0.8, weak 0.1
     assert sorted(hm.cell_types) == ["a (CL:0000001)", "b (CL:0000002)"]
     assert (hm.n_genes, hm.n_cell_types, hm.n_values) == (4, 3, 7)
@@ -496,13 +523,32 @@ def test_fold_change_heatmap_keeps_the_strongest_genes_and_cell_types(tmp_path):
 
 
 def test_missing_column_is_one_line_error(tmp_path):
+    """Every reader checks the header against the table's declaration: one
+    line naming the file, the line and the difference."""
     path = tmp_path / "p.tsv"
     path.write_text("record_id\tstatus\nx\tpass\n")
-    with pytest.raises(RecordError, match=r"line 1: missing column\(s\) uniprot_accession"):
-        rp.read_protein_checks(str(path), 10)
+    with pytest.raises(RecordError) as err:
+        readers.read_protein_checks(str(path), 10)
+    assert str(err.value) == (
+        f"{path}: line 1: not a protein_checks table (results/qc/protein_checks.tsv): "
+        "column 2 is 'status', expected 'uniprot_accession'"
+    )
     path.write_text("source_file\treason\na\tb\textra\n")
-    with pytest.raises(RecordError, match="line 2: 3 cells where the header has 2"):
-        rp.read_rejected(str(path), 10, [])
+    with pytest.raises(RecordError) as err:
+        readers.read_rejected(str(path), 10, [])
+    assert str(err.value) == f"{path}: line 2: 3 fields, the header has 2"
+    # a renamed column is found by name, not by position: the reader fails
+    path.write_text("source_file\tproblem\na\tb\n")
+    with pytest.raises(RecordError, match=r"^\S+: line 1: .*column 2 is 'problem', expected 'reason'$"):
+        readers.read_rejected(str(path), 10, [])
+    # a wide table: the declared columns first, then any number of genes
+    path.write_text("cell_name\tcell_ontology_id\tSOX2\nx\tCL:1\t1\n")
+    with pytest.raises(
+        RecordError, match="column 1 is 'cell_name', expected 'cell_ontology_id' \\(found at column 2\\)"
+    ):
+        readers.read_fold_change(str(path), 5, 5)
+    with pytest.raises(RecordError, match="cannot read the table"):
+        readers.read_interactions(str(tmp_path / "missing.tsv"))
 
 
 def test_mass_delta_plot_stays_small_for_many_proteins():
@@ -519,13 +565,13 @@ def test_mass_delta_plot_stays_small_for_many_proteins():
 
 def test_shown_config_leaves_out_execution_settings():
     cfg = {"records": ["a"], "records_per_batch": 7, "interactions": {"sort_memory_mb": 64, "gmt_evidence": "all"}}
-    assert rp.shown_config(cfg) == {"records": ["a"], "interactions": {"gmt_evidence": "all"}}
+    assert sections.shown_config(cfg) == {"records": ["a"], "interactions": {"gmt_evidence": "all"}}
     assert cfg["interactions"]["sort_memory_mb"] == 64  # the caller's dict is not changed
-    assert rp.shown_config({"records": []}) == {"records": []}
+    assert sections.shown_config({"records": []}) == {"records": []}
 
 
 def test_multiqc_tsv_layout():
-    text = rp.multiqc_tsv({"records": 86, "records_rejected": 0, "genes": None})
+    text = multiqc.multiqc_tsv({"records": 86, "records_rejected": 0, "genes": None})
     lines = text.splitlines()
     assert lines[0] == "# id: 'gene_records'" and "# plot_type: 'table'" in lines
     header, row = lines[-2].split("\t"), lines[-1].split("\t")
@@ -543,7 +589,7 @@ def test_multiqc_tsv_layout():
 def test_hostile_text_is_shown_as_text_everywhere(tmp_path):
     inputs = synthetic_tables(tmp_path, 60, hostile=True)
     out = tmp_path / "report"
-    rp.build_report(**inputs, **report_paths(out), config=synthetic_config(hostile=True))
+    build_report(**inputs, **report_paths(out), config=synthetic_config(hostile=True))
     html = (out / "summary.html").read_text()
     page = assert_self_contained(html)
     assert "<script" not in html.lower() and "<img" not in html.lower()
@@ -580,7 +626,7 @@ def test_report_for_50000_records_is_bounded_and_fast(tmp_path):
     inputs = synthetic_tables(tmp_path, n)
     out = tmp_path / "report"
     t0 = time.monotonic()
-    rp.build_report(**inputs, **report_paths(out), config=synthetic_config())
+    build_report(**inputs, **report_paths(out), config=synthetic_config())
     elapsed = time.monotonic() - t0
     html = (out / "summary.html").read_text()
     size = len(html.encode())
@@ -621,6 +667,95 @@ def test_report_outputs_exist(report_dir):
         "tables/top_tfs.tsv",
     ):
         assert (report_dir / name).stat().st_size > 0, name
+
+
+def test_report_tables_match_the_bundled_run(report_dir, bundled_run):
+    """The three small tables, read through their declarations, against the
+    tables of the run they summarise."""
+    results = bundled_run / "results"
+    records = tables.RECORDS.rows(str(results / "tables/records.tsv"))
+    i_source, i_organism = tables.RECORDS.index("source"), tables.RECORDS.index("organism")
+    # records_by_source.tsv: one row per (source, organism) of records.tsv, with its count
+    rows = tables.REPORT_RECORDS_BY_SOURCE.rows(str(report_dir / "tables/records_by_source.tsv"))
+    counts = {(source, organism): int(n) for source, organism, n in rows}
+    assert len(counts) == len(rows)
+    assert counts == Counter((r[i_source], r[i_organism]) for r in records)
+    assert sum(counts.values()) == len(records) == 86
+    per_source = Counter()
+    for (source, _), n in counts.items():
+        per_source[source] += n
+    assert per_source == {"genular": 1, "tflink": 24, "geisha": 61}
+    assert counts[("geisha", "Gallus gallus")] == 61 and counts[("tflink", "Homo sapiens")] == 7
+    # sorted by source, then most records first, then organism
+    assert rows == sorted(rows, key=lambda r: (r[0], -int(r[2]), r[1]))
+    # protein_failures.tsv: the failing rows of protein_checks.tsv (SOX2, the only protein, passes)
+    checks = list(tables.PROTEIN_CHECKS.read(str(results / "qc/protein_checks.tsv")).dicts())
+    assert [c["status"] for c in checks] == ["pass"]
+    failing = [[c[k] for k in tables.REPORT_PROTEIN_FAILURES.header] for c in checks if c["status"] != "pass"]
+    assert tables.REPORT_PROTEIN_FAILURES.rows(str(report_dir / "tables/protein_failures.tsv")) == failing == []
+    # top_tfs.tsv: the TFs with the most targets in interactions.tsv, their counts exact
+    with tables.INTERACTIONS.read(str(results / "tables/interactions.tsv")) as r:
+        i_tf = r.col("tf_uniprot")
+        targets = Counter(cells[i_tf] for cells in r)
+    top = tables.REPORT_TOP_TFS.rows(str(report_dir / "tables/top_tfs.tsv"))
+    assert top[0] == ["O00358", "FOXE1", "641"]
+    assert len(top) == min(100, len(targets))
+    assert [(tf, int(n)) for tf, _, n in top] == sorted(targets.items(), key=lambda kv: (-kv[1], kv[0]))[:100]
+
+
+def test_report_svgs_are_the_plots_of_the_page(report_dir):
+    """Each SVG file is well-formed XML with an <svg> root, shows the labels
+    of its data, and is the plot inline in summary.html."""
+    html = (report_dir / "summary.html").read_text()
+    expected = {
+        "records_by_source.svg": (
+            "Records per source and organism",
+            "geisha / Gallus gallus",
+            "61",
+            "genular / Homo sapiens",
+            "tflink / Homo sapiens",
+        ),
+        "protein_mass_delta.svg": (
+            "Protein QC: mass difference (stated - computed) against length",
+            "pass (1)",
+            "fail (0)",
+            "tolerance",
+        ),
+        "interaction_degrees.svg": (
+            "Interactions: degree distribution",
+            "TFs: number of targets",
+            "targets: number of TFs",
+        ),
+        "fold_change_heatmap.svg": ("Fold change: genes x cell types", "SOX2", "sensory neuron (CL:0000101)"),
+        "insitu_stage_location.svg": ("In situ: anatomical location x HH stage", "HH 10", "images"),
+    }
+    for name, labels in expected.items():
+        svg = (report_dir / "plots" / name).read_text()
+        root = ET.fromstring(svg)
+        assert root.tag == "{http://www.w3.org/2000/svg}svg", name
+        assert root.findtext("{http://www.w3.org/2000/svg}title") == labels[0], name
+        texts = [e.text for e in root.iter("{http://www.w3.org/2000/svg}text")]
+        for label in labels:
+            assert label in texts, (name, label)
+        assert f"<figure>{svg.strip()}<figcaption>" in html, name
+
+
+def test_protein_failures_table_is_the_failing_checks(tmp_path):
+    """protein_failures.tsv holds the failing rows of protein_checks.tsv, by
+    record_id, at most max_table_rows of them."""
+    inputs = synthetic_tables(tmp_path, 2_000)
+    out = tmp_path / "report"
+    build_report(**inputs, **report_paths(out), config=synthetic_config(), max_table_rows=5)
+    checks = list(tables.PROTEIN_CHECKS.read(inputs["protein_checks"]).dicts())
+    failing = [c for c in checks if c["status"] != "pass"]
+    assert len(failing) > 5
+    rows = tables.REPORT_PROTEIN_FAILURES.rows(str(out / "tables/protein_failures.tsv"))
+    assert [r[0] for r in rows] == sorted(c["record_id"] for c in failing)[:5]
+    for row, check in zip(rows, failing):
+        record_id, acc, stated, computed, delta, reason = row
+        assert (record_id, acc, reason) == (check["record_id"], check["uniprot_accession"], check["reason"])
+        assert int(stated) == int(check["stated_length"]) and int(computed) == int(check["computed_length"])
+        assert float(delta) == float(check["mass_delta_da"])
 
 
 def test_report_shows_the_bundled_data(report_dir, bundled_run):
@@ -680,7 +815,7 @@ def test_report_is_deterministic(report_dir, bundled_run, tmp_path):
     cfg = yaml.safe_load((bundled_run / "config.yaml").read_text())
     cfg = {**yaml.safe_load((REPO / "config/config.yaml").read_text()), **cfg}
     out = tmp_path / "again"
-    rp.build_report(**bundled_inputs(bundled_run / "results"), **report_paths(out), config=cfg)
+    build_report(**bundled_inputs(bundled_run / "results"), **report_paths(out), config=cfg)
     for name in (
         "summary.html",
         "summary.md",
@@ -696,7 +831,7 @@ def test_multiqc_reads_the_custom_content(report_dir, tmp_path):
     # MultiQC lives in its own venv (make test builds it from tests/requirements-multiqc.txt)
     multiqc = Path(os.environ.get("GENE_RECORDS_MULTIQC", REPO / ".venv-multiqc" / "bin" / "multiqc"))
     if not multiqc.exists():
-        if CI:
+        if ci():
             pytest.fail(f"{multiqc} is missing: 'make test' builds it from tests/requirements-multiqc.txt")
         pytest.skip(f"{multiqc} is missing: run 'make test' (or set GENE_RECORDS_MULTIQC)")
     src = tmp_path / "in"
@@ -775,7 +910,7 @@ def test_page_renders_in_headless_chromium(report_dir, tmp_path):
 def test_page_for_50000_records_opens_in_seconds(tmp_path):
     inputs = synthetic_tables(tmp_path, 50_000)
     out = tmp_path / "report"
-    rp.build_report(**inputs, **report_paths(out), config=synthetic_config())
+    build_report(**inputs, **report_paths(out), config=synthetic_config())
     png = tmp_path / "big.png"
     elapsed = screenshot(out / "summary.html", png, tmp_path)
     assert_rendered(png)
@@ -789,9 +924,7 @@ def test_page_for_50000_records_opens_in_seconds(tmp_path):
 def test_sections_without_their_stage_say_so(tmp_path):
     inputs = synthetic_tables(tmp_path, 30)
     out = tmp_path / "report"
-    rp.build_report(
-        records=inputs["records"], rejected=inputs["rejected"], **report_paths(out), config=synthetic_config()
-    )
+    build_report(records=inputs["records"], rejected=inputs["rejected"], **report_paths(out), config=synthetic_config())
     html = (out / "summary.html").read_text()
     assert_self_contained(html)
     assert html.count("Not produced by this run") == 6  # proteins, interactions, downloads, 2x expression, genes
@@ -799,8 +932,8 @@ def test_sections_without_their_stage_say_so(tmp_path):
     assert "not produced by this run" in (out / "plots/protein_mass_delta.svg").read_text()
     mqc = (out / "gene_records_mqc.tsv").read_text().splitlines()
     assert dict(zip(mqc[-2].split("\t"), mqc[-1].split("\t")))["interactions"] == ""
-    with pytest.raises(rp.ConfigError, match="max_table_rows must be at least 1"):
-        rp.build_report(**inputs, **report_paths(out), config=synthetic_config(), max_table_rows=0)
+    with pytest.raises(ConfigError, match="max_table_rows must be at least 1"):
+        build_report(**inputs, **report_paths(out), config=synthetic_config(), max_table_rows=0)
 
 
 def test_command_line_entry(tmp_path):

@@ -81,6 +81,13 @@ def is_uniprot(acc: str) -> bool:
     return bool(UNIPROT_RE.match(acc or ""))
 
 
+def is_canonical_uniprot(acc: str) -> bool:
+    """A UniProtKB accession without an isoform suffix (``P04637``, not
+    ``P04637-2``), the whole text: the ids that name an entry page (the
+    report's links to UniProt and TFLink)."""
+    return bool(acc) and "-" not in acc and UNIPROT_RE.fullmatch(acc) is not None
+
+
 def safe_id(text: str) -> bool:
     """True when ``text`` can be used as a file name on any system."""
     if not text or not SAFE_ID_RE.match(text):
