@@ -14,6 +14,7 @@ SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
 LIBRARY = os.path.join(SCRIPTS, "gene_records")
 sys.path.insert(0, SCRIPTS)
 from gene_records.parse import assign_batches, discover  # noqa: E402
+from gene_records.report import shown_config  # noqa: E402
 from gene_records.tables import path as declared  # noqa: E402
 from gene_records.tables import targets  # noqa: E402
 from gene_records.wiring import step_files  # noqa: E402
@@ -28,6 +29,10 @@ def library(script):
 
 # The default target: every final output declared in gene_records.tables.
 ALL_TARGETS = targets()
+# What the report shows of the config: every key but those that only say how
+# the work is scheduled (records_per_batch, interactions.sort_memory_mb), so
+# that changing them does not rerun the report.
+REPORT_CONFIG = shown_config(config)
 
 
 # ---- record discovery and stable batches ---------------------------------

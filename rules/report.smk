@@ -68,7 +68,7 @@ rule build_report:
         mem_mb=scaled(2000),
         runtime=scaled(30),
     params:
-        config=config,
+        config=REPORT_CONFIG,
         max_table_rows=config["report"]["max_table_rows"],
         max_genes=config["report"]["max_genes"],
         heatmap_max_genes=config["report"]["heatmap_max_genes"],

@@ -24,7 +24,8 @@ from conftest import REPO, SNAKEMAKE, ci
 
 from gene_records import ids, tables
 from gene_records.errors import ConfigError, RecordError
-from gene_records.io import read_tsv_dicts, write_tsv
+from gene_records.io import write_tsv
+from gene_records.tsv import read_tsv_dicts
 from gene_records.report import build_report, cluster, model, multiqc, plots, readers, sections
 
 HOSTILE = "<script>alert(1)</script>"
@@ -409,9 +410,9 @@ def synthetic_tables(root: Path, n: int, hostile: bool = False) -> dict:
 
 
 def rp_records_columns():
-    from gene_records.records import RECORD_COLUMNS
+    from gene_records.tables import RECORDS as RECORDS_TABLE
 
-    return RECORD_COLUMNS
+    return RECORDS_TABLE.header
 
 
 def synthetic_config(hostile: bool = False) -> dict:

@@ -205,7 +205,10 @@ class TableReader:
     def __init__(self, table: Table, path: str):
         self.table = table
         self.path = path
-        self._fh = open_text(path)
+        try:
+            self._fh = open_text(path)
+        except OSError as exc:
+            raise RecordError(path, "", f"cannot read the table ({exc.strerror})") from None
         try:
             first = self._fh.readline()
             if not first:

@@ -21,24 +21,12 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from .. import tables
-from ..errors import RecordError
-from ..tsv import Table as TableDeclaration
-from ..tsv import TableReader
 from .cluster import cluster_order
 from .model import uniprot_link
 
 log = logging.getLogger("gene_records")
 
 PROGRESS_EVERY = 1_000_000
-
-
-def open_table(table: TableDeclaration, path: str) -> TableReader:
-    """``table.read(path)``, with a file that cannot be opened reported as a
-    one-line :class:`RecordError` like any other problem with the table."""
-    try:
-        return table.read(path)
-    except OSError as exc:
-        raise RecordError(path, "", f"cannot read the table ({exc.strerror})") from None
 
 
 class FirstRows:
@@ -97,7 +85,7 @@ def read_records(path: str, entries: Sequence[str]) -> tuple[RecordStats, Counte
     stats = RecordStats()
     per_entry: Counter = Counter()
     prefixes = [(e, e.rstrip("/") + "/") for e in entries]
-    with open_table(tables.RECORDS, path) as r:
+    with tables.RECORDS.read(path) as r:
         i_source, i_organism, i_file = r.col("source"), r.col("organism"), r.col("source_file")
         for cells in r:
             source, organism, sf = cells[i_source], cells[i_organism], cells[i_file]
@@ -134,7 +122,7 @@ def read_rejected(path: str, cap: int, entries: Sequence[str]) -> tuple[FirstRow
     problems: Counter = Counter()
     per_entry: Counter = Counter()
     prefixes = [(e, e.rstrip("/") + "/") for e in entries]
-    with open_table(tables.REJECTED_RECORDS, path) as r:
+    with tables.REJECTED_RECORDS.read(path) as r:
         i_file, i_reason = r.col("source_file"), r.col("reason")
         for cells in r:
             sf, reason = cells[i_file], cells[i_reason]
@@ -150,7 +138,7 @@ def read_rejected(path: str, cap: int, entries: Sequence[str]) -> tuple[FirstRow
 def read_missing_downloads(path: str, cap: int) -> tuple[list[str], FirstRows]:
     """missing_downloads.tsv: its columns and first rows, shown as they are."""
     first = FirstRows(cap)
-    with open_table(tables.MISSING_DOWNLOADS, path) as r:
+    with tables.MISSING_DOWNLOADS.read(path) as r:
         for cells in r:
             first.add(cells)
     return list(tables.MISSING_DOWNLOADS.header), first
@@ -171,7 +159,7 @@ def read_protein_checks(path: str, cap: int) -> ProteinStats:
     """protein_checks.tsv: statuses, failed checks, the first ``cap`` failing
     proteins and the (length, mass delta) points of the plot."""
     stats = ProteinStats(failing=FirstRows(cap))
-    with open_table(tables.PROTEIN_CHECKS, path) as r:
+    with tables.PROTEIN_CHECKS.read(path) as r:
         i_id, i_acc, i_reason, i_status = (
             r.col("record_id"),
             r.col("uniprot_accession"),
@@ -242,7 +230,7 @@ def read_interactions(path: str) -> InteractionStats:
     sources: Counter = Counter()
     methods: Counter = Counter()
     origins: Counter = Counter()
-    with open_table(tables.INTERACTIONS, path) as r:
+    with tables.INTERACTIONS.read(path) as r:
         i_tf, i_target, i_name = r.col("tf_uniprot"), r.col("target_uniprot"), r.col("tf_name")
         i_src, i_small = r.col("source_databases"), r.col("small_scale_evidence")
         i_meth, i_org, i_orig = r.col("detection_methods"), r.col("organism"), r.col("origins")
@@ -300,7 +288,7 @@ def read_fold_change(path: str, max_genes: int, max_cell_types: int) -> Heatmap:
     """
     matrix = tables.FOLD_CHANGE_MATRIX
     first_gene = len(matrix.columns)  # the gene columns follow the declared ones
-    with open_table(matrix, path) as r:
+    with matrix.read(path) as r:
         genes = list(r.extra)
         n_genes = len(genes)
         count = np.zeros(n_genes)
@@ -324,7 +312,7 @@ def read_fold_change(path: str, max_genes: int, max_cell_types: int) -> Heatmap:
     idx = np.array(keep) + first_gene
     names: list[str] = []
     rows: list[np.ndarray] = []
-    with open_table(matrix, path) as r:
+    with matrix.read(path) as r:
         i_id, i_name = r.col("cell_ontology_id"), r.col("cell_name")
         for cells in r:
             v = _matrix_values([cells[i] for i in idx])
@@ -371,7 +359,7 @@ class InsituStats:
 def read_insitu(path: str) -> InsituStats:
     """Counts of in situ images (insitu_expression.tsv) per anatomical location and HH stage."""
     st = InsituStats()
-    with open_table(tables.INSITU_EXPRESSION, path) as r:
+    with tables.INSITU_EXPRESSION.read(path) as r:
         i_id, i_loc, i_hh = r.col("record_id"), r.col("location"), r.col("hh_stage")
         i_stage, i_url = r.col("stage"), r.col("image_url")
         for cells in r:
@@ -401,7 +389,7 @@ def read_genes(path: str, cap: int) -> tuple[int, list[dict]]:
     """The ``cap`` genes of genes.tsv seen by the most sources (then with the
     most records, then in file order), as dicts by column, and the number of genes."""
     total = 0
-    with open_table(tables.GENES, path) as r:
+    with tables.GENES.read(path) as r:
         header = r.header
         i_sources, i_records = r.col("sources"), r.col("record_ids")
 
@@ -420,7 +408,7 @@ def read_genes(path: str, cap: int) -> tuple[int, list[dict]]:
 def read_record_rows(path: str, wanted: set[str]) -> dict[str, dict]:
     """The rows of records.tsv whose record_id is ``wanted``, as dicts by column."""
     out = {}
-    with open_table(tables.RECORDS, path) as r:
+    with tables.RECORDS.read(path) as r:
         i_id = r.col("record_id")
         for cells in r:
             if cells[i_id] in wanted:
