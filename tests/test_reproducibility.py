@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import RECORDS, REPO, SNAKEMAKE, SOX2, run_workflow, write_config
+from conftest import DOWNLOADS, RECORDS, REPO, SNAKEMAKE, SOX2, run_workflow, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -71,8 +71,9 @@ def test_two_clean_runs_and_two_batch_sizes_give_identical_results(tmp_path, dat
     cfg_c.write_text(write_config(tmp_path, records=[str(data_copy)], records_per_batch=7).read_text())
     run_workflow(tmp_path / "c", config=cfg_c)
     assert len(list((tmp_path / "c" / "results" / "parsed").glob("*.jsonl"))) > 8
-    skip = ("parsed", "manifest.tsv")
-    a, c = tree(tmp_path / "a", skip=skip), tree(tmp_path / "c", skip=skip)
+    a, c = tree(tmp_path / "a"), tree(tmp_path / "c")
+    a.pop("provenance/manifest.tsv"), c.pop("provenance/manifest.tsv")
+    assert "records/manifest.tsv" in a and "tables/records.tsv" in a
     assert a.keys() == c.keys()
     assert [k for k in a if a[k] != c[k]] == []
 
@@ -182,6 +183,52 @@ def test_provenance_manifest_and_verify(bundled_run, tmp_path):
     bad = subprocess.run(verify, cwd=wd, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "output results/tables/citations.tsv: modified after the run" in bad.stderr
+
+
+def test_manifest_lists_every_input_and_output(bundled_run):
+    """Completeness: every file under results/ (but the provenance folder), every
+    record file and every download is in the manifest, with its real sha256."""
+    import hashlib
+
+    from gene_records.tsv import read_tsv
+
+    _, rows = read_tsv(bundled_run / "results" / "provenance" / "manifest.tsv")
+    listed = {(r[0], r[1]): r[2] for r in rows}
+    results = bundled_run / "results"
+    outputs = {
+        str(p.relative_to(bundled_run))
+        for p in results.rglob("*")
+        if p.is_file() and "provenance" not in p.relative_to(results).parts and not p.name.startswith(".")
+    }
+    assert {path for kind, path in listed if kind == "output"} == outputs
+    inputs = {str(p) for p in RECORDS.rglob("*") if p.is_file()} | {
+        str(p) for p in DOWNLOADS.rglob("*") if p.is_file()
+    }
+    assert {path for kind, path in listed if kind == "input"} == inputs
+    assert [k for k, v in listed.items() if k[0] == "config"] == [("config", "config")]
+    for (kind, path), sha in listed.items():
+        if kind != "config":
+            full = Path(path) if kind == "input" else bundled_run / path
+            assert hashlib.sha256(full.read_bytes()).hexdigest() == sha, path
+
+
+def test_verify_reports_changed_and_missing_inputs_and_outputs(tmp_path, data_copy):
+    wd = tmp_path / "wd"
+    run_workflow(wd, config=write_config(tmp_path, records=[str(data_copy)]))
+    verify = [sys.executable, str(REPO / "scripts" / "verify_provenance.py"), "manifest=results/provenance/manifest.tsv"]
+    ok = subprocess.run(verify, cwd=wd, capture_output=True, text=True)
+    assert ok.returncode == 0 and "0 problem(s)" in ok.stderr, ok.stderr
+    files = sorted(p for p in data_copy.rglob("*") if p.is_file())
+    changed, removed = files[0], files[1]
+    changed.write_bytes(changed.read_bytes() + b"\n")
+    removed.unlink()
+    (wd / "results" / "tables" / "genes.tsv").unlink()
+    bad = subprocess.run(verify, cwd=wd, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert f"input {changed}: changed since the run: its outputs are stale" in bad.stderr
+    assert f"input {removed}: missing" in bad.stderr
+    assert "output results/tables/genes.tsv: missing" in bad.stderr
+    assert "3 problem(s)" in bad.stderr
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])

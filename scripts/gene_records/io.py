@@ -175,11 +175,13 @@ def format_cell(value) -> str:
 def _format_other(value) -> str:
     if value is None:
         return ""
-    if isinstance(value, bool):
+    kind = getattr(getattr(value, "dtype", None), "kind", "")  # numpy scalars
+    if isinstance(value, bool) or kind == "b":
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
+    if isinstance(value, int) or kind in ("i", "u"):
+        return str(int(value))
+    if isinstance(value, float) or kind == "f":
+        value = float(value)  # numpy's repr is "np.float64(2.5)", not "2.5"
         if math.isnan(value):
             return ""
         if value.is_integer() and abs(value) < 1e15:
