@@ -29,7 +29,7 @@ rule link_genes:
         records="results/tables/records.tsv",
         protein_checks="results/qc/protein_checks.tsv",
         interactions="results/tables/interactions.tsv",
-        code=library("expression", "genes", "interactions"),
+        code=library("expression", "genes", "interactions/__init__", "interactions/columns", "tables", "tsv"),
     output:
         genes="results/tables/genes.tsv",
         ortholog_links="results/tables/ortholog_links.tsv",

@@ -1,10 +1,26 @@
+# Both steps import the whole interactions package (its __init__ re-exports both).
+INTERACTIONS_LIBRARY = library(
+    "extsort",
+    "tables",
+    "tsv",
+    "interactions/__init__",
+    "interactions/columns",
+    "interactions/merge",
+    "interactions/normalise",
+    "interactions/pool",
+    "interactions/rejects",
+    "interactions/sources",
+    "interactions/split",
+)
+
+
 rule merge_interactions:
     input:
         jsonls=batch_outputs("jsonl"),
         records="results/tables/records.tsv",
         downloads=tflink_download_files,
         tables=interaction_tables,
-        code=library("interactions", "extsort"),
+        code=INTERACTIONS_LIBRARY,
     output:
         interactions="results/tables/interactions.tsv",
         missing_downloads="results/qc/missing_downloads.tsv",
@@ -31,7 +47,7 @@ rule merge_interactions:
 rule split_interactions:
     input:
         interactions="results/tables/interactions.tsv",
-        code=library("interactions", "interactions_split", "extsort"),
+        code=INTERACTIONS_LIBRARY,
     output:
         by_tf=directory("results/tf_targets/by_tf"),
         by_target=directory("results/tf_targets/by_target"),

@@ -23,11 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import DOWNLOADS, SOX4
 
-from gene_records import interactions as gi
 from gene_records.cli import run
 from gene_records.errors import ConfigError, RecordError
 from gene_records.interactions import (
-    COLUMNS,
     BadValue,
     find_downloads,
     merge_group,
@@ -37,10 +35,13 @@ from gene_records.interactions import (
     norm_name,
     norm_pubmed,
     other_generation,
+    split_interactions,
 )
-from gene_records.interactions_split import split_interactions
-from gene_records.interactions_synth import TABLE_COLUMNS, generate_table
+from gene_records.interactions import sources as gi_sources
+from gene_records.interactions.sources import TABLE_COLUMNS
+from gene_records.interactions.synth import generate_table
 from gene_records.io import read_tsv
+from gene_records.tables import INTERACTIONS
 
 HEADER = "\t".join(TABLE_COLUMNS) + "\n"
 
@@ -104,7 +105,7 @@ def split(out: Path, interactions: Path, threads=1, **params) -> dict[str, Path]
 
 def pairs(path: Path) -> dict[tuple[str, str], dict[str, str]]:
     header, rows = read_tsv(path)
-    assert header == list(COLUMNS)
+    assert header == list(INTERACTIONS.header)
     out = {}
     for r in rows:
         assert (r[0], r[1]) not in out, f"pair {r[:2]} twice"
@@ -591,7 +592,7 @@ def test_download_with_crlf_and_bom_gives_the_same_rows(bundled_run, tmp_path):
 
 
 def test_overlong_lines_are_refused_with_bounded_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(gi, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(gi_sources, "MAX_LINE_BYTES", 4096)
     jsonls, records = no_records(tmp_path / "in")
     row = "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tm\t1\tHomo sapiens\tS\tYes\t-\t-\t-\t-\n"
     table = table_file(tmp_path / "t.tsv", [row, "P" * 10000 + "\n", row.replace("Q06945", "Q06946")])
@@ -600,7 +601,7 @@ def test_overlong_lines_are_refused_with_bounded_memory(tmp_path, monkeypatch):
     assert err.value.where == "line 3" and "a line longer than 4096 bytes" in err.value.problem
     folder = tmp_path / "dl"
     folder.mkdir()
-    (folder / "tfs_of_Q06945.tsv").write_text("\t".join(gi.DOWNLOAD_COLUMNS["tfs"]) + "\n" + "x" * 5000 + "\n")
+    (folder / "tfs_of_Q06945.tsv").write_text("\t".join(gi_sources.DOWNLOAD_COLUMNS["tfs"]) + "\n" + "x" * 5000 + "\n")
     with pytest.raises(RecordError) as err:
         merge(tmp_path / "dl_fail", jsonls, records, downloads=[folder / "tfs_of_Q06945.tsv"])
     assert err.value.where == "line 2" and "a line longer than 4096 bytes" in err.value.problem
@@ -689,7 +690,7 @@ def test_table_with_crlf_and_bom_gives_the_same_rows(tmp_path, monkeypatch):
     plain = table_file(tmp_path / "a" / "t.tsv", rows)
     crlf = tmp_path / "b" / "t.tsv"
     crlf.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
     m1 = merge(tmp_path / "o1", jsonls, records, tables=[plain])
     m2 = merge(tmp_path / "o2", jsonls, records, tables=[crlf], threads=2)
     assert m1["interactions"].read_bytes() == m2["interactions"].read_bytes()
@@ -701,8 +702,8 @@ def test_table_in_parallel_ranges_gives_the_same_bytes(tmp_path, monkeypatch):
     gen = tmp_path / "t.tsv"
     generate_table(str(gen), 5000, n_tfs=40, n_proteins=600, seed=3)
     one = merge(tmp_path / "one", jsonls, records, tables=[gen], threads=1)
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
-    assert len(gi.table_ranges(str(gen), 10, 2)) == 2
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
+    assert len(gi_sources.table_ranges(str(gen), 10, 2)) == 2
     two = merge(tmp_path / "two", jsonls, records, tables=[gen], threads=2)
     assert one["interactions"].read_bytes() == two["interactions"].read_bytes()
     assert summary(two["summary"])["interactions"] == 5000
@@ -720,7 +721,7 @@ def test_bad_table_rows_have_their_line_numbers(tmp_path, monkeypatch):
     table = tmp_path / "t.tsv"
     data = "".join(lines).encode("utf-8").replace("sapiens\xff".encode("utf-8"), b"sapiens\xff")
     table.write_bytes(data)  # ...made invalid: line 3701
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
     with pytest.raises(RecordError) as err:
         merge(tmp_path / "fail", jsonls, records, tables=[table], threads=2)
     assert (err.value.path, err.value.where) == (str(table), "line 11")
@@ -806,7 +807,7 @@ def test_row_order_and_duplicates_do_not_change_the_output(tmp_path):
 
 
 def _interactions(path: Path, rows: list[list[str]]) -> Path:
-    path.write_text("\t".join(COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+    path.write_text(INTERACTIONS.header_line().rstrip("\n") + "\n" + "".join("\t".join(r) + "\n" for r in rows))
     return path
 
 
@@ -824,6 +825,24 @@ def test_split_refuses_unsorted_or_case_colliding_input(tmp_path):
         split(tmp_path / "b", bad)
     assert not (tmp_path / "b" / "by_target").exists()
     assert not list((tmp_path / "b").glob(".split*"))
+
+
+def test_split_checks_the_header_against_the_declaration(tmp_path):
+    base = ["P1", "P2", "", "", "", "", "m", "1", "Homo sapiens", "S", "No", "table:t.tsv"]
+    renamed = tmp_path / "renamed.tsv"
+    renamed.write_text(
+        INTERACTIONS.header_line().replace("\ttarget_name\t", "\ttarget_symbol\t") + "\t".join(base) + "\n"
+    )
+    with pytest.raises(RecordError) as err:
+        split(tmp_path / "r", renamed)
+    assert (err.value.path, err.value.where) == (str(renamed), "line 1")
+    assert "column 6 is 'target_symbol', expected 'target_name'" in err.value.problem
+    assert "\n" not in str(err.value)
+    short = tmp_path / "short.tsv"
+    short.write_text("\t".join(INTERACTIONS.header[:-1]) + "\n")
+    with pytest.raises(RecordError, match="column 12 'origins' is missing"):
+        split(tmp_path / "s", short)
+    assert not (tmp_path / "r" / "by_tf").exists() and not (tmp_path / "s" / "by_tf").exists()
 
 
 @pytest.mark.slow
