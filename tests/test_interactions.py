@@ -992,3 +992,38 @@ def test_bundled_run_has_the_interaction_outputs(bundled_run, bundled_merge):
     assert not list(res.rglob(".merge_interactions-*")) and not list(res.rglob(".split_interactions-*"))
     log = (bundled_run / "logs" / "merge_interactions" / "merge_interactions.log").read_text()
     assert "WARNING: tflink-Q06945: tfs_download TFLink_tfs_of_Q06945.tsv not found in tflink_downloads" in log
+
+
+def test_summary_metrics_are_the_declared_ones(bundled_merge):
+    """interactions_summary.tsv's rows are the metrics its declaration names, in that order."""
+    from gene_records.interactions.merge import SUMMARY_METRICS
+    from gene_records.tables import INTERACTIONS_SUMMARY
+
+    declared = re.findall(r"`([a-z_]+)`", INTERACTIONS_SUMMARY.column("metric").description)
+    assert list(SUMMARY_METRICS) == declared
+    assert [r[0] for r in INTERACTIONS_SUMMARY.rows(str(bundled_merge["summary"]))] == declared
+
+
+def test_a_renamed_or_moved_interactions_column_fails_at_import(monkeypatch):
+    """The merge and split address fields by position: those come from tables.INTERACTIONS, so a
+    renamed or reordered column stops the import instead of shifting fields silently."""
+    import dataclasses
+    import importlib
+
+    from gene_records import tables
+    from gene_records.interactions import columns
+
+    cols = tables.INTERACTIONS.columns
+    renamed = tuple(dataclasses.replace(c, name="target_symbol") if c.name == "target_name" else c for c in cols)
+    moved = cols[:4] + (cols[5], cols[4]) + cols[6:]
+    try:
+        monkeypatch.setattr(tables, "INTERACTIONS", dataclasses.replace(tables.INTERACTIONS, columns=renamed))
+        with pytest.raises(KeyError, match="declares no column 'target_name'"):
+            importlib.reload(columns)
+        monkeypatch.setattr(tables, "INTERACTIONS", dataclasses.replace(tables.INTERACTIONS, columns=moved))
+        with pytest.raises(ImportError, match="expect the columns"):
+            importlib.reload(columns)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(columns)
+    assert columns.TARGET_NAME == 5

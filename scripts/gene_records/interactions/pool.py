@@ -12,16 +12,21 @@ rows by target. Both use the same three calls::
 
 from __future__ import annotations
 
-import concurrent.futures
-import multiprocessing
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 
-def process_pool(workers: int) -> concurrent.futures.ProcessPoolExecutor | None:
+def process_pool(workers: int) -> ProcessPoolExecutor | None:
     """A pool of ``workers`` forked processes, or ``None`` (run the jobs in this process).
 
     Only ``fork`` is used: a spawned child would re-import the Snakemake
-    script that started the step.
+    script that started the step. (Imported here: a one-thread run never needs them.)
     """
+    import concurrent.futures
+    import multiprocessing
+
     if workers < 1 or "fork" not in multiprocessing.get_all_start_methods():
         return None
     return concurrent.futures.ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"))
