@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/split_interactions.py --rows 5000000 --workdir /tmp/split_bench
 
-1. Generates a realistic whole-organism table (gene_records.interactions_synth:
+1. Generates a realistic whole-organism table (gene_records.interactions.synth:
    15 TFLink columns, 1,500 TFs with skewed sizes, 20,000 proteins, random
    row order; ~190 bytes a row, so 5,000,000 rows are ~960 MB), cached in
    WORKDIR and reused by later runs. Nothing is written into the repository.
@@ -39,7 +39,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
-from gene_records.interactions_synth import generate_table  # noqa: E402
+from gene_records.interactions.synth import generate_table  # noqa: E402
 
 PYTHON = sys.executable
 AWK = shutil.which("mawk") or shutil.which("awk")

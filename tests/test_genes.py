@@ -155,7 +155,7 @@ def test_protein_status_and_missing_columns(tmp_path):
     assert read_protein_status(qc, {"genular-6657": 0, "genular-6655": 1}) == {0: {"pass"}, 1: {"fail"}}
     bad = tmp_path / "bad.tsv"
     write_tsv(str(bad), ("record_id", "state"), [["genular-6657", "pass"]])
-    with pytest.raises(RecordError, match=r"bad.tsv: line 1: not a protein_checks table .*column 2 is 'state', expected 'uniprot_accession'"):
+    with pytest.raises(RecordError, match=r"bad.tsv: line 1: header does not match the protein_checks declaration .*column 2 is 'state', expected 'uniprot_accession'"):
         read_protein_status(str(bad), {})
 
 

@@ -23,11 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import DOWNLOADS, SOX4
 
-from gene_records import interactions as gi
 from gene_records.cli import run
 from gene_records.errors import ConfigError, RecordError
 from gene_records.interactions import (
-    COLUMNS,
     BadValue,
     find_downloads,
     merge_group,
@@ -37,10 +35,14 @@ from gene_records.interactions import (
     norm_name,
     norm_pubmed,
     other_generation,
+    split_interactions,
 )
-from gene_records.interactions_split import split_interactions
-from gene_records.interactions_synth import TABLE_COLUMNS, generate_table
-from gene_records.io import read_tsv
+from gene_records.interactions import sources as gi_sources
+from gene_records.interactions import split as split_module
+from gene_records.interactions.sources import TABLE_COLUMNS
+from gene_records.interactions.synth import generate_table
+from gene_records.tsv import read_tsv
+from gene_records.tables import INTERACTIONS
 
 HEADER = "\t".join(TABLE_COLUMNS) + "\n"
 
@@ -104,7 +106,7 @@ def split(out: Path, interactions: Path, threads=1, **params) -> dict[str, Path]
 
 def pairs(path: Path) -> dict[tuple[str, str], dict[str, str]]:
     header, rows = read_tsv(path)
-    assert header == list(COLUMNS)
+    assert header == list(INTERACTIONS.header)
     out = {}
     for r in rows:
         assert (r[0], r[1]) not in out, f"pair {r[:2]} twice"
@@ -456,23 +458,117 @@ def test_splits_union_equals_interactions(bundled_merge):
     assert sox4["tf"][1] == "SOX4" and sox4["target"][1] == "SOX4"
 
 
+def gmt(path: Path) -> list[list[str]]:
+    return [ln.split("\t") for ln in path.read_text().splitlines()]
+
+
+def expected_gmts(interactions: Path, index: Path, small_only=False, min_targets=1):
+    """The two GMT files as the README and the config document them, from interactions.tsv and
+    the index (independently of the split's code): UniProt sets = a TF's targets (kept when there
+    are at least ``min_targets``), described by its name or ``NA``; symbol sets = the distinct
+    symbols of its targets' names (a ``;``-joined cell gives each), kept when there are at least
+    ``min_targets`` of them, named by the TF's name, ``name_ACCESSION`` when kept TFs share the
+    name, the accession when it has none."""
+    _, index_rows = read_tsv(index)
+    tf_name = {r[0]: r[1] for r in index_rows if r[2] == "tf"}
+    targets: dict[str, list[str]] = {}
+    symbols: dict[str, set[str]] = {}
+    for (tf, tg), r in sorted(pairs(interactions).items()):
+        targets.setdefault(tf, [])
+        symbols.setdefault(tf, set())
+        if small_only and r["small_scale_evidence"] != "Yes":
+            continue
+        targets[tf].append(tg)
+        symbols[tf].update(s for s in r["target_name"].split(";") if s)
+    uniprot = [[tf, tf_name[tf] or "NA", *tgs] for tf, tgs in targets.items() if len(tgs) >= min_targets]
+    kept = {tf: sorted(syms) for tf, syms in symbols.items() if len(syms) >= min_targets}
+    shared = Counter(tf_name[tf] for tf in kept if tf_name[tf])
+    named = []
+    for tf, syms in kept.items():
+        name = tf_name[tf]
+        named.append([name if name and shared[name] == 1 else (f"{name}_{tf}" if name else tf), tf, *syms])
+    return uniprot, named
+
+
 @pytest.mark.slow
 def test_gmt_files(bundled_merge):
     got = pairs(bundled_merge["interactions"])
-    lines = {
-        ln.split("\t")[0]: ln.rstrip("\n").split("\t") for ln in bundled_merge["gmt_uniprot"].read_text().splitlines()
-    }
+    lines = {ln[0]: ln for ln in gmt(bundled_merge["gmt_uniprot"])}
     foxe1 = lines["O00358"]
     assert foxe1[1] == "FOXE1"
     assert foxe1[2:] == sorted(tg for (tf, tg) in got if tf == "O00358")
     assert len(foxe1[2:]) == 641
-    sym = {ln.split("\t")[1]: ln.split("\t") for ln in bundled_merge["gmt_symbols"].read_text().splitlines()}
+    # a TF without a name (no tf_name in any of its 100 rows) is described as NA
+    assert lines["A0A023IRJ6"][1] == "NA" and len(lines["A0A023IRJ6"]) == 2 + 100
+    sym = {ln[1]: ln for ln in gmt(bundled_merge["gmt_symbols"])}
     assert sym["O00358"][0] == "FOXE1"
     assert "TPO" in sym["O00358"] and "RPL9P7" in sym["O00358"]  # multi-name cells give each symbol
     assert sym["Q06945"][0] == "SOX4" and "AXIN2" in sym["Q06945"]
     # a TF without a name: its accession names the set
     assert sym["A0A023IRJ6"][0] == "A0A023IRJ6"
+    # two TFs named Tcf7l2 (rat D4A8X6, mouse Q924A0): name_ACCESSION, the accession as description
+    assert sym["D4A8X6"][:2] == ["Tcf7l2_D4A8X6", "D4A8X6"] and sym["Q924A0"][:2] == ["Tcf7l2_Q924A0", "Q924A0"]
+    assert sym["P01108"][0] == "Myc_P01108" and sym["Q9W4S7"][0] == "Myc_Q9W4S7"
+    assert sym["Q9NQB0"][0] == "TCF7L2"  # names differing in letter case are different names
     assert len({v[0] for v in sym.values()}) == len(sym)
+    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"])
+    assert gmt(bundled_merge["gmt_uniprot"]) == want_uniprot
+    assert gmt(bundled_merge["gmt_symbols"]) == want_symbols
+
+
+def _same_split_files(a: dict[str, Path], b: dict[str, Path]) -> None:
+    """The per-TF and per-target files and the index of two splits are byte-identical."""
+    for folder in ("by_tf", "by_target"):
+        assert {p.name: p.read_bytes() for p in a[folder].iterdir()} == {
+            p.name: p.read_bytes() for p in b[folder].iterdir()
+        }
+    assert a["index"].read_bytes() == b["index"].read_bytes()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gmt_min_targets_alone_applies_to_both_files(bundled_merge, tmp_path, threads):
+    # 2: the second of two TFs sharing a name may be dropped, and the other keeps the plain name
+    s = split(tmp_path / "two", bundled_merge["interactions"], threads=threads, gmt_min_targets=2)
+    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], min_targets=2)
+    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
+    sym = {ln[1]: ln for ln in gmt(s["gmt_symbols"])}
+    # Olig2: G3V612 (102 symbols) stays, Q9EQW6 (1) goes; Tbp: P29037 (2) stays, P20227 (1) goes
+    assert sym["G3V612"][0] == "Olig2" and "Q9EQW6" not in sym
+    assert sym["P29037"][0] == "Tbp" and "P20227" not in sym
+    assert sym["P01108"][0] == "Myc_P01108"  # both Myc TFs have at least 2 symbols
+    assert {ln[0] for ln in gmt(s["gmt_uniprot"])} == {
+        tf for tf, n in Counter(t for t, _ in pairs(bundled_merge["interactions"])).items() if n >= 2
+    }
+    # the symbol file counts symbols, the UniProt file targets: G3V612 has 101 targets, 102 symbols;
+    # A0A023IRJ6 100 targets, 82 symbols (names missing or repeated)
+    s = split(tmp_path / "many", bundled_merge["interactions"], threads=threads, gmt_min_targets=102)
+    assert "G3V612" not in {ln[0] for ln in gmt(s["gmt_uniprot"])}
+    assert "G3V612" in {ln[1] for ln in gmt(s["gmt_symbols"])}
+    s = split(tmp_path / "hundred", bundled_merge["interactions"], threads=threads, gmt_min_targets=100)
+    assert "A0A023IRJ6" in {ln[0] for ln in gmt(s["gmt_uniprot"])}
+    assert "A0A023IRJ6" not in {ln[1] for ln in gmt(s["gmt_symbols"])}
+    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], min_targets=100)
+    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
+    _same_split_files(s, bundled_merge)  # the filters change the gene sets only
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("threads", [1, 2])
+def test_gmt_small_scale_alone_applies_to_both_files(bundled_merge, tmp_path, threads):
+    s = split(tmp_path, bundled_merge["interactions"], threads=threads, gmt_evidence="small_scale")
+    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], small_only=True)
+    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
+    got = pairs(bundled_merge["interactions"])
+    uniprot = {ln[0]: ln for ln in gmt(s["gmt_uniprot"])}
+    assert len(uniprot) == 26  # the TFs with at least one small-scale (TRRUST, HTRI, ...) target
+    for tf, line in uniprot.items():
+        assert line[2:] and all(got[(tf, tg)]["small_scale_evidence"] == "Yes" for tg in line[2:])
+    assert 0 < len(uniprot["O00358"][2:]) < 641
+    sym = {ln[1]: ln for ln in gmt(s["gmt_symbols"])}
+    assert sym["O00358"][0] == "FOXE1" and "TPO" in sym["O00358"]  # TPO: TRRUST, small-scale
+    assert set(sym) <= set(uniprot)
+    _same_split_files(s, bundled_merge)
 
 
 @pytest.mark.slow
@@ -484,11 +580,15 @@ def test_gmt_small_scale_filter_and_min_targets(bundled_merge, tmp_path):
         if r["small_scale_evidence"] == "Yes":
             want.setdefault(tf, []).append(tg)
     want = {tf: sorted(v) for tf, v in want.items() if len(v) >= 2}
-    lines = [ln.split("\t") for ln in s["gmt_uniprot"].read_text().splitlines()]
+    lines = gmt(s["gmt_uniprot"])
     assert {ln[0]: ln[2:] for ln in lines} == want
     assert want["O00358"] and len(want["O00358"]) < 641
+    want_uniprot, want_symbols = expected_gmts(
+        bundled_merge["interactions"], bundled_merge["index"], small_only=True, min_targets=2
+    )
+    assert lines == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
     # the per-TF and per-target files do not depend on the filter
-    assert sorted(p.name for p in s["by_tf"].iterdir()) == sorted(p.name for p in bundled_merge["by_tf"].iterdir())
+    _same_split_files(s, bundled_merge)
     with pytest.raises(ConfigError, match="gmt_evidence"):
         split(tmp_path / "x", bundled_merge["interactions"], gmt_evidence="some")
 
@@ -591,7 +691,7 @@ def test_download_with_crlf_and_bom_gives_the_same_rows(bundled_run, tmp_path):
 
 
 def test_overlong_lines_are_refused_with_bounded_memory(tmp_path, monkeypatch):
-    monkeypatch.setattr(gi, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(gi_sources, "MAX_LINE_BYTES", 4096)
     jsonls, records = no_records(tmp_path / "in")
     row = "P11308\tQ06945\t2078\t6659\tERG\tSOX4\tm\t1\tHomo sapiens\tS\tYes\t-\t-\t-\t-\n"
     table = table_file(tmp_path / "t.tsv", [row, "P" * 10000 + "\n", row.replace("Q06945", "Q06946")])
@@ -600,7 +700,7 @@ def test_overlong_lines_are_refused_with_bounded_memory(tmp_path, monkeypatch):
     assert err.value.where == "line 3" and "a line longer than 4096 bytes" in err.value.problem
     folder = tmp_path / "dl"
     folder.mkdir()
-    (folder / "tfs_of_Q06945.tsv").write_text("\t".join(gi.DOWNLOAD_COLUMNS["tfs"]) + "\n" + "x" * 5000 + "\n")
+    (folder / "tfs_of_Q06945.tsv").write_text("\t".join(gi_sources.DOWNLOAD_COLUMNS["tfs"]) + "\n" + "x" * 5000 + "\n")
     with pytest.raises(RecordError) as err:
         merge(tmp_path / "dl_fail", jsonls, records, downloads=[folder / "tfs_of_Q06945.tsv"])
     assert err.value.where == "line 2" and "a line longer than 4096 bytes" in err.value.problem
@@ -689,7 +789,7 @@ def test_table_with_crlf_and_bom_gives_the_same_rows(tmp_path, monkeypatch):
     plain = table_file(tmp_path / "a" / "t.tsv", rows)
     crlf = tmp_path / "b" / "t.tsv"
     crlf.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
     m1 = merge(tmp_path / "o1", jsonls, records, tables=[plain])
     m2 = merge(tmp_path / "o2", jsonls, records, tables=[crlf], threads=2)
     assert m1["interactions"].read_bytes() == m2["interactions"].read_bytes()
@@ -701,8 +801,8 @@ def test_table_in_parallel_ranges_gives_the_same_bytes(tmp_path, monkeypatch):
     gen = tmp_path / "t.tsv"
     generate_table(str(gen), 5000, n_tfs=40, n_proteins=600, seed=3)
     one = merge(tmp_path / "one", jsonls, records, tables=[gen], threads=1)
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
-    assert len(gi.table_ranges(str(gen), 10, 2)) == 2
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
+    assert len(gi_sources.table_ranges(str(gen), 10, 2)) == 2
     two = merge(tmp_path / "two", jsonls, records, tables=[gen], threads=2)
     assert one["interactions"].read_bytes() == two["interactions"].read_bytes()
     assert summary(two["summary"])["interactions"] == 5000
@@ -720,7 +820,7 @@ def test_bad_table_rows_have_their_line_numbers(tmp_path, monkeypatch):
     table = tmp_path / "t.tsv"
     data = "".join(lines).encode("utf-8").replace("sapiens\xff".encode("utf-8"), b"sapiens\xff")
     table.write_bytes(data)  # ...made invalid: line 3701
-    monkeypatch.setattr(gi, "MIN_RANGE_BYTES", 1)
+    monkeypatch.setattr(gi_sources, "MIN_RANGE_BYTES", 1)
     with pytest.raises(RecordError) as err:
         merge(tmp_path / "fail", jsonls, records, tables=[table], threads=2)
     assert (err.value.path, err.value.where) == (str(table), "line 11")
@@ -806,7 +906,7 @@ def test_row_order_and_duplicates_do_not_change_the_output(tmp_path):
 
 
 def _interactions(path: Path, rows: list[list[str]]) -> Path:
-    path.write_text("\t".join(COLUMNS) + "\n" + "".join("\t".join(r) + "\n" for r in rows))
+    path.write_text(INTERACTIONS.header_line().rstrip("\n") + "\n" + "".join("\t".join(r) + "\n" for r in rows))
     return path
 
 
@@ -826,15 +926,41 @@ def test_split_refuses_unsorted_or_case_colliding_input(tmp_path):
     assert not list((tmp_path / "b").glob(".split*"))
 
 
+def test_split_checks_the_header_against_the_declaration(tmp_path):
+    base = ["P1", "P2", "", "", "", "", "m", "1", "Homo sapiens", "S", "No", "table:t.tsv"]
+    renamed = tmp_path / "renamed.tsv"
+    renamed.write_text(
+        INTERACTIONS.header_line().replace("\ttarget_name\t", "\ttarget_symbol\t") + "\t".join(base) + "\n"
+    )
+    with pytest.raises(RecordError) as err:
+        split(tmp_path / "r", renamed)
+    assert (err.value.path, err.value.where) == (str(renamed), "line 1")
+    assert "column 6 is 'target_symbol', expected 'target_name'" in err.value.problem
+    assert "\n" not in str(err.value)
+    short = tmp_path / "short.tsv"
+    short.write_text("\t".join(INTERACTIONS.header[:-1]) + "\n")
+    with pytest.raises(RecordError, match="column 12 'origins' is missing"):
+        split(tmp_path / "s", short)
+    assert not (tmp_path / "r" / "by_tf").exists() and not (tmp_path / "s" / "by_tf").exists()
+
+
 @pytest.mark.slow
-def test_split_one_thread_equals_two(bundled_merge, tmp_path):
-    one = split(tmp_path / "one", bundled_merge["interactions"], threads=1)
-    for key in ("index", "gmt_symbols", "gmt_uniprot"):
-        assert one[key].read_bytes() == bundled_merge[key].read_bytes()
-    for folder in ("by_tf", "by_target"):
-        a = {p.name: p.read_bytes() for p in one[folder].iterdir()}
-        b = {p.name: p.read_bytes() for p in bundled_merge[folder].iterdir()}
-        assert a == b
+@pytest.mark.parametrize(
+    "params", [{}, {"gmt_evidence": "small_scale", "gmt_min_targets": 2}], ids=["default", "gmt_filters"]
+)
+def test_split_one_thread_equals_two(bundled_merge, tmp_path, monkeypatch, params):
+    pools = []
+    real_pool = split_module.process_pool
+    monkeypatch.setattr(split_module, "process_pool", lambda n: pools.append(real_pool(n)) or pools[-1])
+    one = split(tmp_path / "one", bundled_merge["interactions"], threads=1, **params)
+    assert pools == []  # one thread: everything in this process
+    two = split(tmp_path / "two", bundled_merge["interactions"], threads=2, **params)
+    assert len(pools) == 1 and pools[0] is not None  # two threads: the per-TF pass in a forked process
+    _same_split_files(one, two)
+    for key in ("gmt_symbols", "gmt_uniprot"):
+        assert one[key].read_bytes() == two[key].read_bytes()
+        assert one[key].stat().st_size > 0
+    assert len(list(one["by_tf"].iterdir())) > 1000
 
 
 # ------------------------------------------------------------------ the workflow
@@ -866,3 +992,38 @@ def test_bundled_run_has_the_interaction_outputs(bundled_run, bundled_merge):
     assert not list(res.rglob(".merge_interactions-*")) and not list(res.rglob(".split_interactions-*"))
     log = (bundled_run / "logs" / "merge_interactions" / "merge_interactions.log").read_text()
     assert "WARNING: tflink-Q06945: tfs_download TFLink_tfs_of_Q06945.tsv not found in tflink_downloads" in log
+
+
+def test_summary_metrics_are_the_declared_ones(bundled_merge):
+    """interactions_summary.tsv's rows are the metrics its declaration names, in that order."""
+    from gene_records.interactions.merge import SUMMARY_METRICS
+    from gene_records.tables import INTERACTIONS_SUMMARY
+
+    declared = re.findall(r"`([a-z_]+)`", INTERACTIONS_SUMMARY.column("metric").description)
+    assert list(SUMMARY_METRICS) == declared
+    assert [r[0] for r in INTERACTIONS_SUMMARY.rows(str(bundled_merge["summary"]))] == declared
+
+
+def test_a_renamed_or_moved_interactions_column_fails_at_import(monkeypatch):
+    """The merge and split address fields by position: those come from tables.INTERACTIONS, so a
+    renamed or reordered column stops the import instead of shifting fields silently."""
+    import dataclasses
+    import importlib
+
+    from gene_records import tables
+    from gene_records.interactions import columns
+
+    cols = tables.INTERACTIONS.columns
+    renamed = tuple(dataclasses.replace(c, name="target_symbol") if c.name == "target_name" else c for c in cols)
+    moved = cols[:4] + (cols[5], cols[4]) + cols[6:]
+    try:
+        monkeypatch.setattr(tables, "INTERACTIONS", dataclasses.replace(tables.INTERACTIONS, columns=renamed))
+        with pytest.raises(KeyError, match="declares no column 'target_name'"):
+            importlib.reload(columns)
+        monkeypatch.setattr(tables, "INTERACTIONS", dataclasses.replace(tables.INTERACTIONS, columns=moved))
+        with pytest.raises(ImportError, match="expect the columns"):
+            importlib.reload(columns)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(columns)
+    assert columns.TARGET_NAME == 5

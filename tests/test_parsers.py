@@ -236,3 +236,53 @@ def test_a_cell_type_listed_twice_with_different_values_is_an_error(copy_record)
     data = raw.replace(b"  \xe2\x80\xa2 Cell Name: respiratory goblet cell", dup + b"  \xe2\x80\xa2 Cell Name: respiratory goblet cell")
     with pytest.raises(RecordError, match="listed twice with different values"):
         parse_file(str(copy_record(SOX2, data=data)))
+
+
+# ------------------------------------------------------------------ ids: one home, two named policies
+
+
+def test_pubmed_ids_lenient_and_strict_agree_on_every_real_spelling():
+    from gene_records.ids import parse_pubmed_ids, parse_pubmed_ids_strict
+
+    # spellings read from resources/tflink_downloads and resources/records/tflink
+    real = {
+        "https://www.ncbi.nlm.nih.gov/pubmed/?term=29126285%5Buid%5D+OR+27924024%5Buid%5D": ["27924024", "29126285"],
+        "27924024%5Buid%5D": ["27924024"],
+        "20094846,10329730,8602863,29087512": ["8602863", "10329730", "20094846", "29087512"],
+        "19148141;29087512;27924024;27924024": ["19148141", "27924024", "29087512"],
+        "007": ["7"],
+    }
+    for text, want in real.items():
+        assert parse_pubmed_ids(text) == parse_pubmed_ids_strict(text) == want
+    for missing in ("", "-", "NA", None):
+        assert parse_pubmed_ids(missing) == parse_pubmed_ids_strict(missing) == []
+
+
+def test_pubmed_ids_lenient_drops_what_strict_refuses():
+    from gene_records.ids import parse_pubmed_ids, parse_pubmed_ids_strict
+
+    # lenient (the parsers): keep what the page states, drop the rest
+    assert parse_pubmed_ids("27924024;PMC123") == ["27924024"]
+    assert parse_pubmed_ids("see 27924024") == ["27924024"]
+    # strict (interactions.tsv): a reference is never lost silently
+    with pytest.raises(ValueError, match="'PMC123' is not a PubMed id"):
+        parse_pubmed_ids_strict("27924024;PMC123")
+    with pytest.raises(ValueError, match="'see' is not a PubMed id"):
+        parse_pubmed_ids_strict("see 27924024")
+    # the strict token accepts [uid] in any letter case; the lenient one only in lower case
+    assert parse_pubmed_ids_strict("27924024[UID]") == ["27924024"]
+    assert parse_pubmed_ids("27924024[UID]") == []
+
+
+def test_ncbi_ids_in_page_order_or_numerically_sorted():
+    from gene_records.ids import id_sort_key, sorted_ids, split_ids
+
+    # "100532731,648": BMI1 in resources/tflink_downloads/TFLink_tfs_of_A0A024R261.tsv
+    assert split_ids("100532731,648") == ["100532731", "648"]  # records keep the page's order
+    assert sorted_ids("100532731,648") == ["648", "100532731"]  # interactions.tsv: numeric order
+    assert split_ids("8294;121504;8294") == ["8294", "121504"]
+    assert sorted_ids("121504,554313,8294,121504") == ["8294", "121504", "554313"]
+    for missing in ("", "-", "NA", " NA ", "NA;-", None):
+        assert split_ids(missing) == sorted_ids(missing) == []
+    assert sorted_ids("12, NA ,x7,3") == ["3", "12", "x7"]  # non-numbers after numbers
+    assert sorted(["10", "9", "A1"], key=id_sort_key) == ["9", "10", "A1"]

@@ -531,7 +531,7 @@ def test_missing_column_is_one_line_error(tmp_path):
     with pytest.raises(RecordError) as err:
         readers.read_protein_checks(str(path), 10)
     assert str(err.value) == (
-        f"{path}: line 1: not a protein_checks table (results/qc/protein_checks.tsv): "
+        f"{path}: line 1: header does not match the protein_checks declaration (results/qc/protein_checks.tsv): "
         "column 2 is 'status', expected 'uniprot_accession'"
     )
     path.write_text("source_file\treason\na\tb\textra\n")

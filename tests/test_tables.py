@@ -155,13 +155,13 @@ def test_header_differences_are_one_line_errors(tmp_path, header, message):
         T.read(str(path))
     text = str(exc.value)
     assert "\n" not in text
-    assert text == f"{path}: line 1: not a demo table (results/demo.tsv): {message}"
+    assert text == f"{path}: line 1: header does not match the demo declaration (results/demo.tsv): {message}"
 
 
 def test_empty_file_is_a_one_line_error(tmp_path):
     path = tmp_path / "t.tsv"
     path.write_bytes(b"")
-    with pytest.raises(RecordError, match=r"t.tsv: line 1: empty file, not a demo table \(results/demo.tsv\): no header$"):
+    with pytest.raises(RecordError, match=r"t.tsv: line 1: empty file: no header of the demo declaration \(results/demo.tsv\)$"):
         T.read(str(path))
 
 
@@ -201,7 +201,7 @@ def test_renamed_column_fails_the_consumer_not_silently(tmp_path, monkeypatch):
         ),
     )
     monkeypatch.setattr(genes, "INTERACTIONS", renamed)
-    with pytest.raises(RecordError, match=r"line 1: not a interactions table .*column 5 is 'tf_name', expected 'regulator_name'"):
+    with pytest.raises(RecordError, match=r"line 1: header does not match the interactions declaration .*column 5 is 'tf_name', expected 'regulator_name'"):
         genes.count_interactions(path, {}, {})
 
 

@@ -31,7 +31,12 @@ def missing_to_empty(value) -> str:
 
 
 def split_ids(value, seps: str = ";,") -> list[str]:
-    """Split a field holding several ids (``100532731,648`` or ``1;2``)."""
+    """Split a field holding several ids (``100532731,648`` or ``1;2``), de-duplicated, in their order.
+
+    For parsed records, which keep the page's order (``ncbi_gene_ids`` of a
+    TFLink entry, a gene's ids). Tables that merge ids from several inputs
+    use :func:`sorted_ids` (numeric order) instead.
+    """
     text = missing_to_empty(value)
     if not text:
         return []
@@ -44,6 +49,20 @@ def split_ids(value, seps: str = ";,") -> list[str]:
     return out
 
 
+def id_sort_key(item: str) -> tuple:
+    """Numbers in numeric order (``648`` before ``100532731``), then anything else in text order."""
+    return (0, int(item), item) if item.isdigit() else (1, 0, item)
+
+
+def sorted_ids(value, seps: str = ";,") -> list[str]:
+    """The ids of :func:`split_ids`, numerically sorted: ``100532731,648`` -> ``['648', '100532731']``.
+
+    For interactions.tsv, whose NCBI id cells are the union of several inputs
+    and must not depend on their order. Missing values (:data:`MISSING`) drop out.
+    """
+    return sorted(set(split_ids(value, seps)), key=id_sort_key)
+
+
 def split_list(value, sep: str) -> list[str]:
     """Split a ``sep``-joined text list into stripped, non-empty items (order kept)."""
     text = "" if value is None else str(value)
@@ -51,30 +70,57 @@ def split_list(value, sep: str) -> list[str]:
 
 
 _PMID_RE = re.compile(r"(\d+)\s*(?:\[uid\])?")
+# The interactions step's (strict) token: ``[uid]`` in any letter case.
+_PMID_STRICT_RE = re.compile(r"(\d+)(?:\[uid\])?", re.IGNORECASE)
 
 
-def parse_pubmed_ids(value) -> list[str]:
-    """PubMed ids from any of the TFLink spellings, de-duplicated, numerically sorted.
-
-    Accepts ``29087512%5Buid%5D+OR+24435928%5Buid%5D`` (pages),
-    ``https://www.ncbi.nlm.nih.gov/pubmed/?term=...`` (tfs_of downloads) and
-    ``21177256,29087512`` (targets_of downloads).
-    """
+def _pubmed_parts(value) -> list[str]:
+    """The candidate ids of a PubMed cell in any TFLink spelling (empty parts dropped)."""
     text = missing_to_empty(value)
     if not text:
         return []
     if "term=" in text:
         text = text.split("term=", 1)[1]
-    text = urllib.parse.unquote_plus(text)
+    if "%" in text or "+" in text:
+        text = urllib.parse.unquote_plus(text)
+    return [p for p in re.split(r"\s+OR\s+|[,;\s]+", text) if p]
+
+
+def _pubmed_sorted(ids: set[str]) -> list[str]:
+    return sorted(ids, key=lambda s: (len(s), s))
+
+
+def parse_pubmed_ids(value) -> list[str]:
+    """PubMed ids from any of the TFLink spellings, de-duplicated, numerically sorted (lenient).
+
+    Accepts ``29087512%5Buid%5D+OR+24435928%5Buid%5D`` (pages),
+    ``https://www.ncbi.nlm.nih.gov/pubmed/?term=...`` (tfs_of downloads) and
+    ``21177256,29087512`` (targets_of downloads). A part that is not an id
+    is dropped: the parsers keep what a page states and never fail on it.
+    The interactions step uses :func:`parse_pubmed_ids_strict`.
+    """
     ids = set()
-    for part in re.split(r"\s+OR\s+|[,;\s]+", text):
-        part = part.strip()
-        if not part:
-            continue
+    for part in _pubmed_parts(value):
         m = _PMID_RE.fullmatch(part)
         if m:
             ids.add(m.group(1).lstrip("0") or "0")
-    return sorted(ids, key=lambda s: (len(s), s))
+    return _pubmed_sorted(ids)
+
+
+def parse_pubmed_ids_strict(value) -> list[str]:
+    """The ids of :func:`parse_pubmed_ids`, but a part that is not a PubMed id is an error (strict).
+
+    Raises :class:`ValueError` (``'PMC123' is not a PubMed id``) instead of
+    dropping it: the interactions step rejects such a row (or fails the step)
+    rather than silently losing a reference. ``[uid]`` may be in any letter case.
+    """
+    ids = set()
+    for part in _pubmed_parts(value):
+        m = _PMID_STRICT_RE.fullmatch(part)
+        if not m:
+            raise ValueError(f"{part[:40]!r} is not a PubMed id")
+        ids.add(m.group(1).lstrip("0") or "0")
+    return _pubmed_sorted(ids)
 
 
 def is_uniprot(acc: str) -> bool:

@@ -138,7 +138,7 @@ class Table:
         unless ``header`` is the declared one (a prefix of it for a wide table)."""
         problem = header_difference(self.header, header, wide=self.extra is not None)
         if problem:
-            raise RecordError(path, "line 1", f"not a {self.name} table ({self.path}): {problem}")
+            raise RecordError(path, "line 1", f"header does not match the {self.name} declaration ({self.path}): {problem}")
 
     def read(self, path: str) -> "TableReader":
         """Open ``path`` for streaming reads; the header is checked at once."""
@@ -212,7 +212,7 @@ class TableReader:
         try:
             first = self._fh.readline()
             if not first:
-                raise RecordError(path, "line 1", f"empty file, not a {table.name} table ({table.path}): no header")
+                raise RecordError(path, "line 1", f"empty file: no header of the {table.name} declaration ({table.path})")
             self.header = first.rstrip("\n").split("\t")
             table.check_header(path, self.header)
         except BaseException:

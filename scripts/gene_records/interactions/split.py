@@ -23,25 +23,17 @@ import shutil
 import tempfile
 from collections import Counter
 
-from .errors import ConfigError, RecordError
-from .extsort import ExternalSort
-from .ids import safe_id
-from .interactions import (
-    LineTooLong,
-    COLUMNS,
-    EVIDENCE,
-    HEADER_LINE,
-    TARGET_NAME,
-    TF_NAME,
-    _Inline,
-    _process_pool,
-    line_blocks,
-)
-from .io import AtomicWriter, write_tsv
+from ..errors import ConfigError, RecordError
+from ..extsort import ExternalSort
+from ..ids import safe_id
+from ..io import AtomicWriter
+from ..tables import BY_TARGET, BY_TF, INTERACTIONS, SPLIT_INDEX
+from .columns import EVIDENCE, HEADER, HEADER_LINE, TARGET, TARGET_NAME, TF, TF_NAME
+from .pool import process_pool, stop, submit
+from .sources import LineTooLong, line_blocks
 
 log = logging.getLogger("gene_records")
 
-INDEX_COLUMNS = ("uniprot", "name", "role", "n_interactions", "path")
 GMT_EVIDENCE = ("all", "small_scale")
 _FLUSH_LINES = 50_000  # a group's rows are written out in pieces of this size
 
@@ -62,8 +54,9 @@ class _GroupWriter:
     written out as it comes.
     """
 
-    def __init__(self, folder: str, role: str, source: str):
+    def __init__(self, folder: str, role: str, source: str, header_line: bytes):
         self.folder = folder
+        self.header_line = header_line
         self.role = role
         self.source = source
         self.key = None
@@ -93,7 +86,7 @@ class _GroupWriter:
         """Write out the rows gathered so far (the file stays open while its group goes on)."""
         if self.fh is None:
             self.fh = open(os.path.join(self.folder, self.key.decode() + ".tsv"), "wb")
-            self.fh.write(HEADER_LINE)
+            self.fh.write(self.header_line)
         if self.lines:
             self.count += len(self.lines)
             self.fh.write(b"\n".join(self.lines) + b"\n")
@@ -164,14 +157,14 @@ def split_interactions(
     os.mkdir(tf_dir)
     os.mkdir(tg_dir)
     symbol_sets, uniprot_sets = os.path.join(work, "symbols.tmp"), os.path.join(work, "uniprot.gmt")
-    targets = _GroupWriter(tg_dir, "target", interactions)
-    pool = _process_pool(1) if threads > 1 else None
+    targets = _GroupWriter(tg_dir, "target", interactions, BY_TARGET.header_line().encode("utf-8"))
+    pool = process_pool(1) if threads > 1 else None
     try:
         args = (interactions, tf_dir, symbol_sets, uniprot_sets, gmt_evidence == "small_scale", gmt_min_targets)
-        by_tf_job = pool.submit(_tf_pass, *args) if pool else _Inline(_tf_pass, *args)
-        # Sorted by target, then TF: fields 2 and 1 (byte order); the header
+        by_tf_job = submit(pool, _tf_pass, *args)
+        # Sorted by target, then TF (byte order); the header
         # line sorts in among the rows and is dropped from the output.
-        keys = ["-t", "\t", "-k2,2", "-k1,1"]
+        keys = ["-t", "\t", f"-k{TARGET + 1},{TARGET + 1}", f"-k{TF + 1},{TF + 1}"]
         with ExternalSort(work, sort_memory_mb, threads, files=[interactions], keys=keys) as sorter:
             if pool is None:  # one thread: the per-TF pass first, while sort works
                 result = by_tf_job.result()
@@ -189,16 +182,9 @@ def split_interactions(
         _write_symbol_gmt(symbol_sets, gmt_symbols)
         _replace_dir(tf_dir, by_tf)
         _replace_dir(tg_dir, by_target)
-        write_tsv(index, INDEX_COLUMNS, _index_rows(tf_index, targets.index, by_tf, by_target, index))
+        SPLIT_INDEX.write(index, _index_rows(tf_index, targets.index, by_tf, by_target, index))
     finally:
-        if pool:
-            workers = list(getattr(pool, "_processes", {}).values())
-            pool.shutdown(wait=False, cancel_futures=True)
-            for w in workers:
-                if w.is_alive():
-                    w.terminate()
-            for w in workers:
-                w.join(10)
+        stop(pool)
         targets.close()
         shutil.rmtree(work, ignore_errors=True)
 
@@ -207,7 +193,7 @@ def _tf_pass(
     interactions: str, tf_dir: str, symbol_sets: str, uniprot_sets: str, small_only: bool, min_targets: int
 ) -> tuple:
     """The per-TF pass as a job: ``("ok", rows, index rows)`` or ``("error", path, where, problem)``."""
-    tfs = _GroupWriter(tf_dir, "tf", interactions)
+    tfs = _GroupWriter(tf_dir, "tf", interactions, BY_TF.header_line().encode("utf-8"))
     try:
         n = _split_by_tf(interactions, tfs, symbol_sets, uniprot_sets, small_only, min_targets)
     except RecordError as exc:
@@ -239,9 +225,11 @@ def _index_rows(tf_index: list, target_index: list, by_tf: str, by_target: str, 
 
 
 def _check_header(path: str) -> None:
+    """interactions.tsv's header must be the declared one (one-line error naming the difference)."""
     with open(path, "rb") as fh:
-        if fh.readline() != HEADER_LINE:
-            raise RecordError(path, "line 1", "not an interactions table: expected the columns " + ", ".join(COLUMNS))
+        first = fh.readline()
+    header = first.decode("utf-8", "replace").rstrip("\n").split("\t") if first else []
+    INTERACTIONS.check_header(path, header)
 
 
 def _split_by_tf(
@@ -249,7 +237,7 @@ def _split_by_tf(
 ) -> int:
     """Pass 1: the per-TF files, the UniProt GMT and the (yet unnamed) symbol sets."""
     yes = b"Yes"
-    width = len(COLUMNS)
+    width = len(HEADER)
     n = 1  # lines read (the header is line 1)
     lines, names = tfs.lines, tfs.names
     gmt_targets: list[bytes] = []
@@ -276,7 +264,7 @@ def _split_by_tf(
         for block in line_blocks(fh, len(header), None):
             for line in block:
                 f = line.split(b"\t")
-                tf, tg = f[0], f[1]
+                tf, tg = f[TF], f[TARGET]
                 if tf != prev_tf:
                     if prev_tf is not None:
                         if tf < prev_tf:
@@ -323,7 +311,7 @@ def _split_by_target(blocks, targets: _GroupWriter) -> int:
     for block in blocks:
         for line in block:
             f = line.split(b"\t", 6)
-            tg = f[1]
+            tg = f[TARGET]
             if tg != prev:
                 if line == header and not header_seen:  # the header sorted in among the rows
                     header_seen = True

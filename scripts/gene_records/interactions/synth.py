@@ -20,7 +20,7 @@ import random
 import string
 from array import array
 
-from .interactions import TABLE_COLUMNS
+from .sources import TABLE_COLUMNS
 
 _UPPER = string.ascii_uppercase
 _ALNUM = string.ascii_uppercase + string.digits
