@@ -32,8 +32,16 @@ $(MQC_VENV)/.installed: tests/requirements-multiqc.txt
 	$(MQC_VENV)/bin/python -m pip install --quiet -r tests/requirements-multiqc.txt
 	touch $@
 
+# The downstream tools (decoupler, gseapy, polars, DuckDB, frictionless, ...) that
+# tests/test_downstream.py runs on real outputs: their own venv, like MultiQC's.
+DS_VENV ?= .venv-downstream
+$(DS_VENV)/.installed: tests/requirements-downstream.txt
+	test -x $(DS_VENV)/bin/python || $(PYTHON) -m venv $(DS_VENV)
+	$(DS_VENV)/bin/python -m pip install --quiet -r tests/requirements-downstream.txt
+	touch $@
+
 # pytest exits 5 when it collected no test: that is a failure here.
-test: setup $(MQC_VENV)/.installed
+test: setup $(MQC_VENV)/.installed $(DS_VENV)/.installed
 	bash tests/setup_system.sh
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \
