@@ -127,6 +127,13 @@ T = Table(
 )
 
 
+def test_a_row_of_the_wrong_width_is_a_programming_error(tmp_path):
+    path = tmp_path / "demo.tsv"
+    with pytest.raises(ValueError, match="table demo: a row of 2 cells, the header has 3"):
+        T.write(str(path), [["x", "1", ""], ["y", "2"]])
+    assert not path.exists() and not list(tmp_path.iterdir())  # nothing half-written
+
+
 def test_write_and_read_back(tmp_path):
     path = str(tmp_path / "demo.tsv")
     assert T.write(path, [["x", "1;2", "=SUM(A1)"], ["y", "", "tab\there"]]) == 2

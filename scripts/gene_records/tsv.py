@@ -115,7 +115,14 @@ class Table:
     def write(self, path: str, rows: Iterable[Sequence], extra: Sequence[str] = ()) -> int:
         """Write the header (declared columns, then ``extra`` names of a wide
         table) and ``rows`` atomically; return the number of rows."""
-        return write_tsv(path, self._full_header(extra), rows)
+        header = self._full_header(extra)
+        return write_tsv(path, header, self._checked(rows, len(header)))
+
+    def _checked(self, rows: Iterable[Sequence], width: int) -> Iterator[Sequence]:
+        for row in rows:
+            if len(row) != width:
+                raise ValueError(f"table {self.name}: a row of {len(row)} cells, the header has {width}: {row!r:.200}")
+            yield row
 
     def writer(self, path: str, extra: Sequence[str] = ()) -> "TableWriter":
         """A context manager for streaming writes: ``w.row(cells)`` /
