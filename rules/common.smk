@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 
 from snakemake.utils import validate
@@ -7,12 +8,33 @@ from snakemake.utils import validate
 validate(config, workflow.source_path("../config/config.schema.yaml"))
 
 # ---- the library -----------------------------------------------------------
-# source_path() copies single files to a cache, so the package (a folder) is
-# reached through the folder of this file; shipped single files use source_path().
-WORKFLOW_DIR = os.path.normpath(os.path.join(str(workflow.current_basedir), ".."))
-SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
-LIBRARY = os.path.join(SCRIPTS, "gene_records")
-sys.path.insert(0, SCRIPTS)
+# A workflow on disk (a clone, a local module path) runs its own
+# scripts/gene_records. A module from git+file://...@tag, github() or gitlab()
+# has no folder on disk (current_basedir is a URL): it imports the installed
+# package (pip install gene-records; requirements.txt installs it). The folder
+# of the copy imported here is LIBRARY, and jobs (venv, --sdm conda, Slurm)
+# get that copy first on PYTHONPATH: pure Python, so any env's python runs it.
+# An installed copy is first copied to .snakemake/gene_records-<version>/, so
+# that PYTHONPATH never holds a whole site-packages (README: as a module).
+SCRIPTS = os.path.normpath(os.path.join(str(workflow.current_basedir), "../scripts"))
+if os.path.isdir(os.path.join(SCRIPTS, "gene_records")):
+    sys.path.insert(0, SCRIPTS)
+import gene_records  # noqa: E402
+
+LIBRARY = os.path.dirname(os.path.abspath(gene_records.__file__))
+if os.path.dirname(LIBRARY) != SCRIPTS:
+    _lib = os.path.abspath(f".snakemake/gene_records-{gene_records.__version__}")
+    if not os.path.isdir(_lib):
+        _ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(
+            LIBRARY, f"{_lib}.tmp{os.getpid()}/gene_records", ignore=_ignore
+        )
+        os.replace(f"{_lib}.tmp{os.getpid()}", _lib)
+    SCRIPTS, LIBRARY = _lib, os.path.join(_lib, "gene_records")
+# (Set for the jobs, not read from the user: hence update(), not an envvars:.)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [SCRIPTS, os.environ.get("PYTHONPATH")]))
+)
 from gene_records.parse import assign_batches, discover  # noqa: E402
 
 
