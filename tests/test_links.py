@@ -105,3 +105,33 @@ def test_link_check_catches_a_broken_link(tmp_path):
     assert found == ["#title", "#nope", "missing.md", "https://example.org"]
     assert anchors(md) == {"title"}
     assert REPO_PATH.findall("# see docs/readme_scale.md and results/x.tsv") == ["docs/readme_scale.md"]
+
+
+def schema_keys(schema: dict, prefix: str = "") -> list[str]:
+    keys = []
+    for name, sub in schema.get("properties", {}).items():
+        keys.append(prefix + name)
+        keys += schema_keys(sub, f"{prefix}{name}.")
+    return keys
+
+
+def test_config_readme_lists_every_key_with_its_default():
+    """config/README.md (what the workflow catalog shows) has a row for every
+    key of the schema, with the schema's default."""
+    import yaml
+
+    schema = yaml.safe_load((REPO / "config" / "config.schema.yaml").read_text())
+    readme = (REPO / "config" / "README.md").read_text(encoding="utf-8")
+    missing = []
+    for key in schema_keys(schema):
+        sub = schema
+        for part in key.split("."):
+            sub = sub["properties"][part]
+        if sub.get("type") == "object":
+            assert f"`{key}:`" in readme, f"config/README.md: no section for {key}"
+            continue
+        default = yaml.safe_dump(sub["default"], default_flow_style=True).strip().removesuffix("...").strip()
+        row = re.search(rf"^\| `{re.escape(key.split('.')[-1])}` \|[^|]*\| `([^`]*)` \|", readme, flags=re.M)
+        if not row or row.group(1) != default:
+            missing.append(f"{key} (default {default})")
+    assert not missing, f"config/README.md: no row, or another default, for {missing}"
