@@ -13,11 +13,12 @@ git+file://<repo>/workflow/Snakefile@<tag> with `prefix: "gr"` and has one rule
 of its own; it runs on a few real records from ../shared/corpus, and every
 output under gr/results equals a standalone run's.
 
-Two Snakemake 9.27.1 bugs are worked around here (README, "Using gene-records
-as a module"): a Snakefile at the root of a git source gets its includes joined
-as "/rules/..." (hence workflow/Snakefile), and for git+file:// sources every
-`script:` rule fails with "TypeError: sequence item 1: expected str instance,
-LocalSourceFile found" unless the `code` rerun trigger is off.
+Two Snakemake 9.27.1 bugs of git+file:// sources are worked around here
+(README, "From a release tag"): a Snakefile at the root of the repository gets
+its includes joined as "/rules/..." (hence workflow/Snakefile), and once a
+`script:` rule's output exists every run stops with "TypeError: sequence item
+1: expected str instance, LocalSourceFile found" unless the `code` rerun
+trigger is off.
 """
 
 from __future__ import annotations
