@@ -25,11 +25,13 @@ LIBRARY = os.path.dirname(os.path.abspath(gene_records.__file__))
 if os.path.dirname(LIBRARY) != SCRIPTS:
     _lib = os.path.abspath(f".snakemake/gene_records-{gene_records.__version__}")
     if not os.path.isdir(_lib):
+        _tmp = f"{_lib}.tmp{os.getpid()}"
         _ignore = shutil.ignore_patterns("__pycache__")
-        shutil.copytree(
-            LIBRARY, f"{_lib}.tmp{os.getpid()}/gene_records", ignore=_ignore
-        )
-        os.replace(f"{_lib}.tmp{os.getpid()}", _lib)
+        shutil.copytree(LIBRARY, f"{_tmp}/gene_records", ignore=_ignore)
+        try:
+            os.replace(_tmp, _lib)
+        except OSError:  # another Snakemake process (e.g. a Slurm job) made it first
+            shutil.rmtree(_tmp)
     SCRIPTS, LIBRARY = _lib, os.path.join(_lib, "gene_records")
 # (Set for the jobs, not read from the user: hence update(), not an envvars:.)
 os.environ.update(
