@@ -8,13 +8,23 @@ BIN := $(VENV)/bin
 MQC_VENV ?= .venv-multiqc
 CORES ?= 2
 
-.PHONY: run test lint dryrun report verify clean setup docs
+.PHONY: run test lint dryrun report verify clean setup setup-dev docs
 
+# `make run` installs the runtime pins and the gene_records package (editable:
+# the `gene-records` command runs this checkout's code); `make test` and
+# `make lint` add the test/lint tools and the Slurm executor plugin.
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: requirements.txt
+$(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt requirements-slurm.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt -r requirements-slurm.txt
 	touch $@
 
 run: setup
@@ -23,8 +33,8 @@ run: setup
 dryrun: setup
 	$(BIN)/snakemake --cores $(CORES) --dry-run
 
-lint: setup
-	$(BIN)/snakefmt --check Snakefile rules/
+lint: setup-dev
+	$(BIN)/snakefmt --check Snakefile workflow/Snakefile rules/
 	$(BIN)/snakemake --lint
 
 $(MQC_VENV)/.installed: tests/requirements-multiqc.txt
@@ -41,7 +51,7 @@ $(DS_VENV)/.installed: tests/requirements-downstream.txt
 	touch $@
 
 # pytest exits 5 when it collected no test: that is a failure here.
-test: setup $(MQC_VENV)/.installed $(DS_VENV)/.installed
+test: setup-dev $(MQC_VENV)/.installed $(DS_VENV)/.installed
 	bash tests/setup_system.sh
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi; \

@@ -36,10 +36,11 @@ are removed (--keep keeps them); the generated records are kept for the next
 run (--drop-records removes them).
 
 --hide-slurm-client puts a stub `scontrol` first on PATH: the Slurm executor
-plugin (requirements.txt) runs `scontrol show config` whenever Snakemake
-starts, which takes ~9 s to fail when the Slurm client is installed but no
-controller answers (as after tests/slurm/stop.sh). With the option the figures
-are those of a machine without Slurm.
+plugin (requirements-slurm.txt; `make test` installs it, `make run` does not)
+runs `scontrol show config` whenever Snakemake starts, which takes ~9 s to fail
+when the Slurm client is installed but no controller answers (as after
+tests/slurm/stop.sh). With the option the figures are those of a machine
+without Slurm. benchmarks/startup.py measures that start-up cost itself.
 
 Run one benchmark at a time: the figures assume an otherwise idle machine (the
 load average before each command is printed).

@@ -1,4 +1,5 @@
 import os
+import shutil
 import sys
 
 from snakemake.utils import validate
@@ -7,24 +8,52 @@ from snakemake.utils import validate
 validate(config, workflow.source_path("../config/config.schema.yaml"))
 
 # ---- the library -----------------------------------------------------------
-# source_path() copies single files to a cache, so the package (a folder) is
-# reached through the folder of this file; shipped single files use source_path().
-WORKFLOW_DIR = os.path.normpath(os.path.join(str(workflow.current_basedir), ".."))
-SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
-LIBRARY = os.path.join(SCRIPTS, "gene_records")
-sys.path.insert(0, SCRIPTS)
+# A workflow on disk (a clone, a local module path) runs its own
+# scripts/gene_records. A module from git+file://...@tag, github() or gitlab()
+# has no folder on disk (current_basedir is a URL): it imports the installed
+# package (pip install gene-records; requirements.txt installs it). The folder
+# of the copy imported here is LIBRARY, and jobs (venv, --sdm conda, Slurm)
+# get that copy first on PYTHONPATH: pure Python, so any env's python runs it.
+# An installed copy is first copied to .snakemake/gene_records-<version>/, so
+# that PYTHONPATH never holds a whole site-packages (README: as a module).
+SCRIPTS = os.path.normpath(os.path.join(str(workflow.current_basedir), "../scripts"))
+if os.path.isdir(os.path.join(SCRIPTS, "gene_records")):
+    sys.path.insert(0, SCRIPTS)
+import gene_records  # noqa: E402
+
+LIBRARY = os.path.dirname(os.path.abspath(gene_records.__file__))
+if os.path.dirname(LIBRARY) != SCRIPTS:
+    _lib = os.path.abspath(f".snakemake/gene_records-{gene_records.__version__}")
+    if not os.path.isdir(_lib):
+        _tmp = f"{_lib}.tmp{os.getpid()}"
+        _ignore = shutil.ignore_patterns("__pycache__")
+        shutil.copytree(LIBRARY, f"{_tmp}/gene_records", ignore=_ignore)
+        try:
+            os.replace(_tmp, _lib)
+        except OSError:  # another Snakemake process (e.g. a Slurm job) made it first
+            shutil.rmtree(_tmp)
+    SCRIPTS, LIBRARY = _lib, os.path.join(_lib, "gene_records")
+# (Set for the jobs, not read from the user: hence update(), not an envvars:.)
+os.environ.update(
+    PYTHONPATH=os.pathsep.join(filter(None, [SCRIPTS, os.environ.get("PYTHONPATH")]))
+)
 from gene_records.parse import assign_batches, discover  # noqa: E402
 from gene_records.report import shown_config  # noqa: E402
 from gene_records.tables import path as declared  # noqa: E402
 from gene_records.tables import targets  # noqa: E402
-from gene_records.wiring import step_files  # noqa: E402
+from gene_records.wiring import PACKAGE_DIR, step_files  # noqa: E402
 
 
 def library(script):
     """The library files the step of ``scripts/<script>.py`` imports, directly or
-    not (gene_records.wiring follows the real import graph): inputs of the
-    rule, so that a code change reruns exactly the rules that use it."""
-    return step_files(os.path.join(SCRIPTS, f"{script}.py"))
+    not (gene_records.wiring follows the real import graph), as files of LIBRARY
+    (the copy the jobs run): inputs of the rule, so that a code change reruns
+    exactly the rules that use it. source_path() also reads the script of a
+    module imported from a git tag (from Snakemake's source cache)."""
+    step = workflow.source_path(f"../scripts/{script}.py")
+    return [
+        os.path.join(LIBRARY, os.path.relpath(f, PACKAGE_DIR)) for f in step_files(step)
+    ]
 
 
 # The default target: every final output declared in gene_records.tables.

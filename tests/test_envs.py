@@ -4,6 +4,11 @@ No conda channel is reachable here, so the environments cannot be solved in
 the tests; what can be checked is that every rule names one, that they follow
 the project's channel policy, and that their exact pins agree with the pip
 requirements that `make test` installs (the versions the tests ran with).
+
+The pins are split: requirements.txt (runtime: what `make run` installs, what
+the main process and the jobs import), requirements-dev.txt (test and lint
+tools) and requirements-slurm.txt (the Slurm executor plugin). Test tools
+must never be runtime pins.
 """
 
 from __future__ import annotations
@@ -21,6 +26,11 @@ ENVS = sorted((REPO / "envs").glob("*.yaml"))
 CHANNELS = ["conda-forge", "bioconda", "nodefaults"]
 # conda-forge package name -> pip distribution name, where they differ.
 CONDA_TO_PIP: dict[str, str] = {}
+# Conda packages that are programs, not Python distributions (no pip pin).
+CONDA_ONLY = {"coreutils"}
+REQUIREMENTS = {"runtime": "requirements.txt", "dev": "requirements-dev.txt", "slurm": "requirements-slurm.txt"}
+# Test, lint and Slurm tools: never in the runtime pins (`make run`).
+NOT_RUNTIME = {"pytest", "hypothesis", "snakefmt", "black", "pillow", "snakedeploy", "snakemake-executor-plugin-slurm"}
 
 
 def norm(name: str) -> str:
@@ -28,14 +38,15 @@ def norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def requirements() -> dict[str, str]:
+def requirements(kind: str = "runtime") -> dict[str, str]:
     pins = {}
-    for line in (REPO / "requirements.txt").read_text().splitlines():
+    name = REQUIREMENTS[kind]
+    for line in (REPO / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
         m = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([A-Za-z0-9_.\-+!]+)", line)
-        assert m, f"requirements.txt: {line!r} is not an exact pin (name==version)"
+        assert m, f"{name}: {line!r} is not an exact pin (name==version)"
         pins[norm(m.group(1))] = m.group(2)
     return pins
 
@@ -81,6 +92,9 @@ def test_channels_and_exact_pins_agree_with_requirements(env_file):
     assert env["channels"] == CHANNELS, f"{env_file.name}: channels must be exactly {CHANNELS}"
     pins = conda_pins(env_file)
     python = pins.pop("python", None)
+    for program in CONDA_ONLY:
+        version = pins.pop(program, None)
+        assert version is None or re.fullmatch(r"[0-9][0-9.]*", version), f"{env_file.name}: {program}={version}"
     assert python and re.fullmatch(r"3\.\d+(\.\d+)?", python), f"{env_file.name}: python must be pinned (python=3.X)"
     req = requirements()
     assert pins, f"{env_file.name}: no package besides python"
@@ -91,14 +105,41 @@ def test_channels_and_exact_pins_agree_with_requirements(env_file):
         )
 
 
-def test_requirements_pins_are_what_is_installed():
-    """The pins the envs are compared with are the versions the tests run with."""
-    for name, version in requirements().items():
+@pytest.mark.parametrize("kind", sorted(REQUIREMENTS))
+def test_requirements_pins_are_what_is_installed(kind):
+    """The pins the envs are compared with are the versions the tests run with
+    (`make test` installs all three files)."""
+    for name, version in requirements(kind).items():
         try:
             installed = metadata.version(name)
         except metadata.PackageNotFoundError:
-            pytest.fail(f"requirements.txt pins {name}=={version}, which is not installed in {sys.prefix}")
-        assert installed == version, f"requirements.txt pins {name}=={version}, {installed} is installed"
+            pytest.fail(f"{REQUIREMENTS[kind]} pins {name}=={version}, which is not installed in {sys.prefix}")
+        assert installed == version, f"{REQUIREMENTS[kind]} pins {name}=={version}, {installed} is installed"
+
+
+def test_requirements_files_are_split():
+    """No package pinned twice; test, lint and Slurm tools are not runtime pins;
+    the env has coreutils and no package only the main process needs."""
+    files = {kind: set(requirements(kind)) for kind in REQUIREMENTS}
+    for a in files:
+        for b in files:
+            assert a == b or not (files[a] & files[b]), f"pinned in both {a} and {b}: {sorted(files[a] & files[b])}"
+    assert not (files["runtime"] & NOT_RUNTIME), sorted(files["runtime"] & NOT_RUNTIME)
+    assert "snakemake-executor-plugin-slurm" in files["slurm"] and "pytest" in files["dev"]
+    env = conda_pins(REPO / "envs" / "python.yaml")
+    assert "coreutils" in env, "envs/python.yaml: the interaction steps run GNU sort (coreutils)"
+    assert "jsonschema" not in env and "snakemake" not in env, "only the main process validates the config"
+
+
+def test_makefile_run_installs_runtime_only():
+    """`make run` depends on setup (requirements.txt and the package), never on
+    the dev or Slurm pins; `make test` adds them."""
+    make = (REPO / "Makefile").read_text()
+    setup = re.search(r"^\$\(VENV\)/\.installed:.*\n((?:\t.*\n)+)", make, flags=re.M).group(1)
+    assert "requirements.txt" in setup and "-e ." in setup
+    assert "requirements-dev" not in setup and "requirements-slurm" not in setup
+    assert re.search(r"^run: setup$", make, flags=re.M)
+    assert re.search(r"^test: setup-dev\b", make, flags=re.M)
 
 
 def test_every_rule_with_an_action_names_an_existing_env():

@@ -136,7 +136,7 @@ def test_minimal_reruns(tmp_path, data_copy):
 def test_a_library_change_reruns_the_rules_that_use_it(tmp_path, data_copy):
     wf = tmp_path / "workflow"
     wf.mkdir()
-    for part in ("Snakefile", "rules", "scripts", "config", "profiles", "envs"):
+    for part in ("Snakefile", "workflow", "rules", "scripts", "config", "profiles", "envs"):
         src = REPO / part
         (shutil.copytree if src.is_dir() else shutil.copyfile)(src, wf / part)
     shutil.rmtree(wf / "scripts" / "gene_records" / "__pycache__", ignore_errors=True)

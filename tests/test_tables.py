@@ -264,7 +264,7 @@ def test_every_declared_output_is_in_docs():
 
 
 def test_rule_all_is_the_declared_targets():
-    smk = (REPO / "Snakefile").read_text()
+    smk = (REPO / "workflow" / "Snakefile").read_text()
     assert "ALL_TARGETS" in smk and '"results/' not in smk
     for path in (REPO / "rules").glob("*.smk"):
         assert '"results/' not in path.read_text(), f"{path.name}: output paths come from declared()"

@@ -5,4 +5,4 @@ name inputs, outputs and parameters and call the step functions in
 :mod:`gene_records.steps` through the scripts in ``scripts/``.
 """
 
-__version__ = "0.1.0"
+__version__ = "1.0.0"

@@ -171,7 +171,10 @@ def write_provenance(
 def version_rows() -> list[tuple[str, str]]:
     # the package lives inside the workflow's checkout: its git commit is the workflow's
     package_dir = os.path.dirname(os.path.abspath(__file__))
-    rows = [("gene-records", __version__), ("gene-records git commit", git_commit(package_dir))]
+    commit = git_commit(package_dir)
+    if commit == "unknown":  # not a checkout: pip-installed, e.g. from a git tag
+        commit = installed_commit()
+    rows = [("gene-records", __version__), ("gene-records git commit", commit)]
     rows.append(("python", platform.python_version()))
     for pkg in PACKAGES:
         try:
@@ -179,6 +182,16 @@ def version_rows() -> list[tuple[str, str]]:
         except metadata.PackageNotFoundError:
             rows.append((pkg, "not installed"))
     return rows
+
+
+def installed_commit() -> str:
+    """The git commit an installed gene-records was built from (pip records it,
+    PEP 610, for ``pip install git+...@tag``), or ``unknown``."""
+    try:
+        direct_url = json.loads(metadata.distribution("gene-records").read_text("direct_url.json") or "{}")
+    except (metadata.PackageNotFoundError, ValueError):
+        return "unknown"
+    return direct_url.get("vcs_info", {}).get("commit_id") or "unknown"
 
 
 def git_commit(workflow_dir: str) -> str:
