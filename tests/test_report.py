@@ -278,7 +278,7 @@ def synthetic_tables(root: Path, n: int, hostile: bool = False) -> dict:
             for k in range(10):
                 stage = f"stage {rng.randint(3, 30)}" if k < 8 else "stage XII"
                 hh = stage.split()[1] if stage.split()[1].isdigit() else ""
-                loc = rng.choice(["Neural Tube", "Somites", "Heart", "Eye", "null", f"Loc {rng.randint(1, 300)}"])
+                loc = rng.choice(["Neural Tube", "Somites", "Heart", "Eye", "unspecified location", f"Loc {rng.randint(1, 300)}"])
                 if hostile and i == 9 and k == 0:
                     loc = HOSTILE
                 insitu.append([rid, sym, org, stage, hh, loc, f"https://img.example/{i}_{k}.jpg", "GEISHA"])

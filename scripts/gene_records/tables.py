@@ -244,7 +244,7 @@ INSITU_EXPRESSION = Table(
      C("species", STRING, "the record's organism (`Gallus gallus`)"),
      C("stage", STRING, "the stage label exactly as written (`stage 10`, `HH3+`, `stage XII`, `unknown`, or empty)"),
      C("hh_stage", INTEGER, "the Hamburger-Hamilton stage number, when the label gives one"),
-     C("location", STRING, "one anatomical location (`null`: the image gives none)", required=True),
+     C("location", STRING, "one anatomical location (`unspecified location`: the image gives none)", required=True),
      C("image_url", STRING, "the image"),
      C("source", STRING, "who published the image (can be empty)")),
     "GEISHA in situ expression, long format: one row per image and anatomical location", "expression",
@@ -255,7 +255,7 @@ INSITU_MATRIX = Table(
     (RECORD_ID, SYMBOL),
     "GEISHA genes x anatomical locations: the stages at which the gene was seen there", "expression",
     sort_key=("record_id",),
-    extra="one column per location of insitu_expression.tsv (including `null`), sorted ignoring case",
+    extra="one column per location of insitu_expression.tsv (including `unspecified location`), sorted ignoring case",
     extra_column=C("<location>", LIST, "HH stage numbers ascending, then labels without one; "
                    "empty: not seen there", items=STRING))
 
