@@ -143,8 +143,6 @@ def workflow_split(work: Path, sort_mb: int, threads: int) -> dict:
         f"by_tf={r}/tf_targets/by_tf",
         f"by_target={r}/tf_targets/by_target",
         f"index={r}/tf_targets/index.tsv",
-        f"gmt_symbols={r}/tf_targets/regulons_symbols.gmt",
-        f"gmt_uniprot={r}/tf_targets/regulons_uniprot.gmt",
         f"sort_memory_mb={sort_mb}",
         f"threads={threads}",
         f"log={work}/split.log",
