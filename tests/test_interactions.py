@@ -1070,3 +1070,47 @@ def test_a_renamed_or_moved_interactions_column_fails_at_import(monkeypatch):
         monkeypatch.undo()
         importlib.reload(columns)
     assert columns.TARGET_NAME == 5
+
+
+def test_regulons_of_pairs_without_organism_or_names(tmp_path):
+    """Pairs with an empty organism go to the unspecified_organism files (nothing dropped); a
+    target without a name is in the UniProt outputs only, and counted; names that are equal
+    ignoring case in one organism become name_ACCESSION; white space never reaches a GMT field."""
+    rows = [
+        # tf, target, tf ids, target ids, tf name, target name, methods, pubmed, organism, dbs, evidence, origins
+        ["P00001", "Q00001", "", "", "Ar", "GENE A", "", "1", "", "GTRD", "No", "table:t"],
+        ["P00001", "Q00002", "", "", "Ar", "", "", "", "", "ReMap;TRRUST", "Yes", "table:t"],
+        ["P00002", "Q00001", "", "", "AR", "GENE A", "", "2;10", "", "TRRUST", "Yes", "table:t"],
+        ["P00003", "Q00003", "", "", "x%y z", "b;c", "", "", "Homo sapiens", "GTRD", "No", "table:t"],
+    ]
+    interactions = tmp_path / "interactions.tsv"
+    INTERACTIONS.write(str(interactions), rows)
+    r = regulons(tmp_path, interactions)
+    index = {i["slug"]: i for i in read_tsv_dicts(r["index"])}
+    assert sorted(index) == ["homo_sapiens", "unspecified_organism"]
+    none = index["unspecified_organism"]
+    assert none["organism"] == "" and none["pairs"] == "3" and none["renamed_sets"] == "2"
+    assert none["gmt_pairs_without_target_symbol"] == "1" == none["network_pairs_without_target_symbol"]
+    assert gmt(r["regulons"] / "unspecified_organism.uniprot.gmt") == [
+        ["P00001", "Ar", "Q00001", "Q00002"], ["P00002", "AR", "Q00001"]
+    ]
+    assert gmt(r["regulons"] / "unspecified_organism.symbols.gmt") == [
+        ["Ar_P00001", "P00001", "GENE_A"], ["AR_P00002", "P00002", "GENE_A"]
+    ]
+    assert gmt(r["regulons"] / "homo_sapiens.uniprot.gmt") == [["P00003", "x%25y%20z", "Q00003"]]
+    assert urllib.parse.unquote("x%25y%20z") == "x%y z"
+    assert gmt(r["regulons"] / "homo_sapiens.symbols.gmt") == [["x%y_z", "P00003", "b", "c"]]
+    net = read_tsv_dicts(r["regulons"] / "unspecified_organism.uniprot.tsv")
+    assert [(n["source"], n["target"], n["weight"], n["n_sources"]) for n in net] == [
+        ("P00001", "Q00001", "1", "1"), ("P00001", "Q00002", "1", "2"), ("P00002", "Q00001", "1", "1")
+    ]
+    sym = read_tsv_dicts(r["regulons"] / "unspecified_organism.symbols.tsv")
+    assert [(n["source"], n["target"], n["tf_name"], n["target_name"], n["pubmed_ids"]) for n in sym] == [
+        ("Ar_P00001", "GENE_A", "Ar", "GENE A", "1"), ("AR_P00002", "GENE_A", "AR", "GENE A", "2;10")
+    ]
+    small = regulons(tmp_path / "small", interactions, gmt_evidence="small_scale")
+    assert gmt(small["regulons"] / "unspecified_organism.uniprot.gmt") == [
+        ["P00001", "Ar", "Q00002"], ["P00002", "AR", "Q00001"]
+    ]
+    # a TF whose targets all lack a name gets no symbol set
+    assert gmt(small["regulons"] / "unspecified_organism.symbols.gmt") == [["AR_P00002", "P00002", "GENE_A"]]

@@ -124,11 +124,13 @@ def _tf_names(path: str) -> dict[str, dict[str, str]]:
 
 
 def _merge_list(cells) -> str:
-    items = sorted({x for cell in cells for x in cell.split(";") if x}, key=lambda x: (len(x), x) if x.isdigit() else (0, x))
-    return ";".join(items)
+    """The distinct items of ``;``-joined cells, ``;``-joined: numbers ascending, text sorted."""
+    items = {x for cell in cells for x in cell.split(";") if x}
+    return ";".join(sorted(items, key=lambda x: (len(x), x) if x.isdigit() else (0, x)))
 
 
 def _evidence(values) -> str:
+    """``Yes`` when any merged pair has small-scale evidence, else ``No`` when any says so."""
     values = set(values)
     return "Yes" if "Yes" in values else ("No" if "No" in values else "")
 
