@@ -13,7 +13,7 @@
    * the workflow's steps as Snakemake runs them (their entry scripts, on the
      command line, threads=2): merge_interactions (normalise, sort, merge into
      interactions.tsv) and split_interactions (per-TF and per-target files,
-     index, GMT files).
+     index).
 3. Prints, for each, the median wall time, CPU time (user+sys of the process
    tree) and peak RSS (the largest sum of the RSS of the process tree,
    sampled every 50 ms), the ratios to the reference (goal: time <= 1.5x,

@@ -462,6 +462,15 @@ def gmt(path: Path) -> list[list[str]]:
     return [ln.split("\t") for ln in path.read_text().splitlines()]
 
 
+def _same_split_files(a: dict[str, Path], b: dict[str, Path]) -> None:
+    """The per-TF and per-target files and the index of two splits are byte-identical."""
+    for folder in ("by_tf", "by_target"):
+        assert {p.name: p.read_bytes() for p in a[folder].iterdir()} == {
+            p.name: p.read_bytes() for p in b[folder].iterdir()
+        }
+    assert a["index"].read_bytes() == b["index"].read_bytes()
+
+
 def regulons(out: Path, interactions: Path, **params) -> dict[str, Path]:
     paths = {"regulons": out / "regulons", "index": out / "regulons.tsv"}
     build_regulons(interactions=str(interactions), **params, **{k: str(v) for k, v in paths.items()})
