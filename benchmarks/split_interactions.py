@@ -13,7 +13,7 @@
    * the workflow's steps as Snakemake runs them (their entry scripts, on the
      command line, threads=2): merge_interactions (normalise, sort, merge into
      interactions.tsv) and split_interactions (per-TF and per-target files,
-     index, GMT files).
+     index).
 3. Prints, for each, the median wall time, CPU time (user+sys of the process
    tree) and peak RSS (the largest sum of the RSS of the process tree,
    sampled every 50 ms), the ratios to the reference (goal: time <= 1.5x,
@@ -143,8 +143,6 @@ def workflow_split(work: Path, sort_mb: int, threads: int) -> dict:
         f"by_tf={r}/tf_targets/by_tf",
         f"by_target={r}/tf_targets/by_target",
         f"index={r}/tf_targets/index.tsv",
-        f"gmt_symbols={r}/tf_targets/regulons_symbols.gmt",
-        f"gmt_uniprot={r}/tf_targets/regulons_uniprot.gmt",
         f"sort_memory_mb={sort_mb}",
         f"threads={threads}",
         f"log={work}/split.log",

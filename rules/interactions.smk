@@ -36,8 +36,6 @@ rule split_interactions:
         by_tf=directory(declared("by_tf_dir")),
         by_target=directory(declared("by_target_dir")),
         index=declared("split_index"),
-        gmt_symbols=declared("regulons_symbols"),
-        gmt_uniprot=declared("regulons_uniprot"),
     log:
         "logs/split_interactions/split_interactions.log",
     benchmark:
@@ -49,8 +47,31 @@ rule split_interactions:
         mem_mb=scaled(INTERACTIONS_MEM_MB),
         runtime=scaled(60),
     params:
-        gmt_evidence=config["interactions"]["gmt_evidence"],
-        gmt_min_targets=config["interactions"]["gmt_min_targets"],
         sort_memory_mb=config["interactions"]["sort_memory_mb"],
     script:
         "../scripts/split_interactions.py"
+
+
+rule build_regulons:
+    input:
+        interactions=declared("interactions"),
+        code=library("build_regulons"),
+    output:
+        regulons=directory(declared("regulons_dir")),
+        index=declared("regulons_index"),
+    log:
+        "logs/build_regulons/build_regulons.log",
+    benchmark:
+        "benchmarks/build_regulons/build_regulons.tsv"
+    conda:
+        "../envs/python.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(60),
+    params:
+        gmt_evidence=config["interactions"]["gmt_evidence"],
+        gmt_min_targets=config["interactions"]["gmt_min_targets"],
+        network_evidence=config["interactions"]["network_evidence"],
+    script:
+        "../scripts/build_regulons.py"

@@ -4,6 +4,7 @@ rule build_report:
         rejected=declared("rejected_records"),
         protein_checks=declared("protein_checks"),
         interactions=declared("interactions"),
+        regulons=declared("regulons_index"),
         missing_downloads=declared("missing_downloads"),
         fold_change=declared("cell_expression_fold_change"),
         insitu=declared("insitu_expression"),

@@ -82,6 +82,54 @@ def bundled_run(tmp_path_factory) -> Path:
     return workdir
 
 
+def must_not_skip() -> bool:
+    """A missing test tool must fail, not skip, under CI or as root (the set-up's user)."""
+    return ci() or os.geteuid() == 0
+
+
+@pytest.fixture(scope="session")
+def corpus_run(tmp_path_factory) -> Path:
+    """One complete run over the real corpus (SHARED_CORPUS: seeds, tflink, geisha and
+    tflink_downloads; ``on_bad_record: skip``). Skipped where the corpus is absent, except
+    under CI or as root."""
+    if not SHARED_CORPUS.is_dir():
+        if must_not_skip():
+            pytest.fail(f"{SHARED_CORPUS} not present")
+        pytest.skip(f"{SHARED_CORPUS} not present (only CI and developers have it)")
+    workdir = tmp_path_factory.mktemp("corpus_run")
+    run_workflow(
+        workdir,
+        records=[str(SHARED_CORPUS / sub) for sub in ("seeds", "tflink", "geisha")],
+        tflink_downloads=[str(SHARED_CORPUS / "tflink_downloads")],
+        on_bad_record="skip",
+    )
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def downstream_python() -> str:
+    """The Python of the downstream tools' venv (decoupler, gseapy, polars, DuckDB, ...;
+    tests/requirements-downstream.txt): ``GENE_RECORDS_DOWNSTREAM_PYTHON`` or
+    ``REPO/.venv-downstream/bin/python``. Missing: the test fails under CI or as root, and is
+    skipped otherwise."""
+    path = os.environ.get("GENE_RECORDS_DOWNSTREAM_PYTHON") or str(REPO / ".venv-downstream" / "bin" / "python")
+    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+        message = f"the downstream venv's Python {path} is missing (pip install -r tests/requirements-downstream.txt)"
+        if must_not_skip():
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def run_downstream(python: str, code: str, *args: str) -> subprocess.CompletedProcess:
+    """Run ``code`` with the downstream venv's Python (its own packages only: no PYTHONPATH)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    proc = subprocess.run([python, "-c", code, *args], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise AssertionError(f"downstream script failed ({proc.returncode}):\n{proc.stderr[-5000:]}")
+    return proc
+
+
 @pytest.fixture
 def copy_record(tmp_path):
     """Copy a real record into a temporary folder (optionally changing its bytes)."""

@@ -129,8 +129,8 @@ def test_hh_stage(label, expected):
 
 
 def test_image_locations_keep_every_value_and_join_qualifiers():
-    assert image_locations({"location": None, "locations": []}) == ["null"]
-    assert image_locations({"location": "", "locations": []}) == ["null"]
+    assert image_locations({"location": None, "locations": []}) == ["unspecified location"]
+    assert image_locations({"location": "", "locations": []}) == ["unspecified location"]
     assert image_locations({"location": "Unlabeled", "locations": ["Unlabeled"]}) == ["Unlabeled"]
     # DUSP6 455917_18.jpg: "Endoderm, Endoderm, early, Lateral Plate Mesoderm, ..."
     assert image_locations(
@@ -346,7 +346,7 @@ def raw_image_pairs() -> set[tuple[str, str, str, str]]:
                     locations[-1] += ", early"
                 else:
                     locations.append(p)
-            for loc in locations or ["null"]:
+            for loc in locations or ["unspecified location"]:
                 stage = "" if im.get("stage") is None else str(im["stage"])
                 pairs.add((str(front.get("symbol") or front.get("gene")), im["image_url"], stage, loc))
     return pairs
@@ -377,7 +377,7 @@ def test_sos2_images_row_by_row(corpus_tables):
         ("stage 4", "4", "Primitive Streak", "GEISHA", "SOS2"),
     ]
     last = [r for r in rows if r["image_url"].endswith("/SOS2/450902_9.jpg")]
-    assert [(r["stage"], r["hh_stage"], r["location"]) for r in last] == [("stage 25", "25", "null")]
+    assert [(r["stage"], r["hh_stage"], r["location"]) for r in last] == [("stage 25", "25", "unspecified location")]
     assert [r["location"] for r in rows if r["stage"] == "stage 21"] == ["Widespread Expression"] * 2
     # sorted by HH stage within the gene
     assert [int(r["hh_stage"]) for r in rows] == sorted(int(r["hh_stage"]) for r in rows)
@@ -410,16 +410,16 @@ def test_stage_labels_and_special_locations(corpus_tables):
     # PAX3 lists page4_img0_Pax3_C.jpg twice (identical entries): one row
     pax3 = [r for r in insitu(corpus_tables, "geisha-374127") if r["image_url"].endswith("/page4_img0_Pax3_C.jpg")]
     assert [(r["stage"], r["hh_stage"], r["location"], r["source"]) for r in pax3] == [
-        ("unknown", "", "null", "Kawashima-Ohya et al. 2011")
+        ("unknown", "", "unspecified location", "Kawashima-Ohya et al. 2011")
     ]
-    # AvBD10.md: 459500_4.jpg has `location: ''` and `stage: ''`: one row, location null
+    # AvBD10.md: 459500_4.jpg has `location: ''` and `stage: ''`: one row, location `unspecified location`
     avbd10 = {r["image_url"].rsplit("/", 1)[1]: r for r in insitu(corpus_tables, "geisha-AVBD10")}
     assert len(avbd10) == 5
     assert (
         avbd10["459500_4.jpg"]["location"],
         avbd10["459500_4.jpg"]["stage"],
         avbd10["459500_4.jpg"]["hh_stage"],
-    ) == ("null", "", "")
+    ) == ("unspecified location", "", "")
     assert avbd10["459500_3.jpg"]["location"] == "Unlabeled"
 
 
@@ -444,7 +444,7 @@ def test_insitu_matrix_lists_hh_stages(corpus_tables):
     assert header[:2] == ["record_id", "symbol"]
     locations = header[2:]
     assert locations == sorted(locations, key=lambda x: (x.casefold(), x))
-    assert {"null", "Unlabeled", "Widespread Expression", "Not specified", "Endoderm, early"} <= set(locations)
+    assert {"unspecified location", "Unlabeled", "Widespread Expression", "Not specified", "Endoderm, early"} <= set(locations)
     assert len(rows) == 59  # 61 GEISHA pages (60 + the SOS2 seed), 2 without images
     sos2 = dict(zip(header, next(r for r in rows if r[0] == "geisha-423572")))
     assert sos2["symbol"] == "SOS2"
@@ -453,12 +453,12 @@ def test_insitu_matrix_lists_hh_stages(corpus_tables):
     assert sos2["Neural Plate/Tube"] == "6;7;10;11;17"
     assert sos2["Forebrain"] == "10;11;17"
     assert sos2["Widespread Expression"] == "21"
-    assert sos2["null"] == "25"
+    assert sos2["unspecified location"] == "25"
     assert sos2["Somites"] == ""
     brd8 = dict(zip(header, next(r for r in rows if r[0] == "geisha-BRD8")))
     assert brd8["Not specified"].split(";")[:2] == ["3", "6"] and "EGKXI" in brd8["Not specified"].split(";")
     avbd10 = dict(zip(header, next(r for r in rows if r[0] == "geisha-AVBD10")))
-    assert (avbd10["null"], avbd10["Unlabeled"], avbd10["Yolk Sack or Stalk"]) == ("unknown",) * 3
+    assert (avbd10["unspecified location"], avbd10["Unlabeled"], avbd10["Yolk Sack or Stalk"]) == ("unknown",) * 3
     # every (gene, location) of the long table is a filled cell, and only those
     long_pairs = {(r["record_id"], r["location"]) for r in read_tsv_dicts(str(corpus_tables["insitu_expression"]))}
     filled = {(r[0], loc) for r in rows for loc, cell in zip(locations, r[2:]) if cell}

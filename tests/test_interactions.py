@@ -40,9 +40,11 @@ from gene_records.interactions import (
 from gene_records.interactions import sources as gi_sources
 from gene_records.interactions import split as split_module
 from gene_records.interactions.sources import TABLE_COLUMNS
+from gene_records.interactions import build_regulons
+from gene_records.interactions.regulons import organism_slug, set_names, slugs, symbol_token
 from gene_records.interactions.synth import generate_table
-from gene_records.tsv import read_tsv
-from gene_records.tables import INTERACTIONS
+from gene_records.tsv import read_tsv, read_tsv_dicts
+from gene_records.tables import INTERACTIONS, REGULON_NETWORK
 
 HEADER = "\t".join(TABLE_COLUMNS) + "\n"
 
@@ -91,8 +93,6 @@ def split(out: Path, interactions: Path, threads=1, **params) -> dict[str, Path]
         "by_tf": out / "by_tf",
         "by_target": out / "by_target",
         "index": out / "index.tsv",
-        "gmt_symbols": out / "regulons_symbols.gmt",
-        "gmt_uniprot": out / "regulons_uniprot.gmt",
     }
     split_interactions(
         interactions=str(interactions),
@@ -462,60 +462,6 @@ def gmt(path: Path) -> list[list[str]]:
     return [ln.split("\t") for ln in path.read_text().splitlines()]
 
 
-def expected_gmts(interactions: Path, index: Path, small_only=False, min_targets=1):
-    """The two GMT files as the README and the config document them, from interactions.tsv and
-    the index (independently of the split's code): UniProt sets = a TF's targets (kept when there
-    are at least ``min_targets``), described by its name or ``NA``; symbol sets = the distinct
-    symbols of its targets' names (a ``;``-joined cell gives each), kept when there are at least
-    ``min_targets`` of them, named by the TF's name, ``name_ACCESSION`` when kept TFs share the
-    name, the accession when it has none."""
-    _, index_rows = read_tsv(index)
-    tf_name = {r[0]: r[1] for r in index_rows if r[2] == "tf"}
-    targets: dict[str, list[str]] = {}
-    symbols: dict[str, set[str]] = {}
-    for (tf, tg), r in sorted(pairs(interactions).items()):
-        targets.setdefault(tf, [])
-        symbols.setdefault(tf, set())
-        if small_only and r["small_scale_evidence"] != "Yes":
-            continue
-        targets[tf].append(tg)
-        symbols[tf].update(s for s in r["target_name"].split(";") if s)
-    uniprot = [[tf, tf_name[tf] or "NA", *tgs] for tf, tgs in targets.items() if len(tgs) >= min_targets]
-    kept = {tf: sorted(syms) for tf, syms in symbols.items() if len(syms) >= min_targets}
-    shared = Counter(tf_name[tf] for tf in kept if tf_name[tf])
-    named = []
-    for tf, syms in kept.items():
-        name = tf_name[tf]
-        named.append([name if name and shared[name] == 1 else (f"{name}_{tf}" if name else tf), tf, *syms])
-    return uniprot, named
-
-
-@pytest.mark.slow
-def test_gmt_files(bundled_merge):
-    got = pairs(bundled_merge["interactions"])
-    lines = {ln[0]: ln for ln in gmt(bundled_merge["gmt_uniprot"])}
-    foxe1 = lines["O00358"]
-    assert foxe1[1] == "FOXE1"
-    assert foxe1[2:] == sorted(tg for (tf, tg) in got if tf == "O00358")
-    assert len(foxe1[2:]) == 641
-    # a TF without a name (no tf_name in any of its 100 rows) is described as NA
-    assert lines["A0A023IRJ6"][1] == "NA" and len(lines["A0A023IRJ6"]) == 2 + 100
-    sym = {ln[1]: ln for ln in gmt(bundled_merge["gmt_symbols"])}
-    assert sym["O00358"][0] == "FOXE1"
-    assert "TPO" in sym["O00358"] and "RPL9P7" in sym["O00358"]  # multi-name cells give each symbol
-    assert sym["Q06945"][0] == "SOX4" and "AXIN2" in sym["Q06945"]
-    # a TF without a name: its accession names the set
-    assert sym["A0A023IRJ6"][0] == "A0A023IRJ6"
-    # two TFs named Tcf7l2 (rat D4A8X6, mouse Q924A0): name_ACCESSION, the accession as description
-    assert sym["D4A8X6"][:2] == ["Tcf7l2_D4A8X6", "D4A8X6"] and sym["Q924A0"][:2] == ["Tcf7l2_Q924A0", "Q924A0"]
-    assert sym["P01108"][0] == "Myc_P01108" and sym["Q9W4S7"][0] == "Myc_Q9W4S7"
-    assert sym["Q9NQB0"][0] == "TCF7L2"  # names differing in letter case are different names
-    assert len({v[0] for v in sym.values()}) == len(sym)
-    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"])
-    assert gmt(bundled_merge["gmt_uniprot"]) == want_uniprot
-    assert gmt(bundled_merge["gmt_symbols"]) == want_symbols
-
-
 def _same_split_files(a: dict[str, Path], b: dict[str, Path]) -> None:
     """The per-TF and per-target files and the index of two splits are byte-identical."""
     for folder in ("by_tf", "by_target"):
@@ -525,72 +471,178 @@ def _same_split_files(a: dict[str, Path], b: dict[str, Path]) -> None:
     assert a["index"].read_bytes() == b["index"].read_bytes()
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("threads", [1, 2])
-def test_gmt_min_targets_alone_applies_to_both_files(bundled_merge, tmp_path, threads):
-    # 2: the second of two TFs sharing a name may be dropped, and the other keeps the plain name
-    s = split(tmp_path / "two", bundled_merge["interactions"], threads=threads, gmt_min_targets=2)
-    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], min_targets=2)
-    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
-    sym = {ln[1]: ln for ln in gmt(s["gmt_symbols"])}
-    # Olig2: G3V612 (102 symbols) stays, Q9EQW6 (1) goes; Tbp: P29037 (2) stays, P20227 (1) goes
-    assert sym["G3V612"][0] == "Olig2" and "Q9EQW6" not in sym
-    assert sym["P29037"][0] == "Tbp" and "P20227" not in sym
-    assert sym["P01108"][0] == "Myc_P01108"  # both Myc TFs have at least 2 symbols
-    assert {ln[0] for ln in gmt(s["gmt_uniprot"])} == {
-        tf for tf, n in Counter(t for t, _ in pairs(bundled_merge["interactions"])).items() if n >= 2
+def regulons(out: Path, interactions: Path, **params) -> dict[str, Path]:
+    paths = {"regulons": out / "regulons", "index": out / "regulons.tsv"}
+    build_regulons(interactions=str(interactions), **params, **{k: str(v) for k, v in paths.items()})
+    return paths
+
+
+def slug(organism: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", organism.lower()).strip("_") or "unspecified_organism"
+
+
+def expected_regulons(interactions: Path, small_only=False, min_targets=1) -> dict[str, tuple[list, list]]:
+    """The two GMT files of each organism (by slug) as the README and the config document them,
+    from interactions.tsv (independently of the step's code): a TF's name in an organism is its
+    most frequent non-empty tf_name there (ties: the smallest); UniProt sets = a TF's targets
+    (kept when there are at least ``min_targets``), described by its name with white space and
+    ``%`` percent-encoded, or its accession; symbol sets = the distinct symbols of its targets'
+    names (a ``;``-joined cell gives each; white space runs become ``_``), kept when there are at
+    least ``min_targets`` of them, named by the TF's name (white space as ``_``), ``name_ACCESSION``
+    when names of the organism are equal ignoring case, the accession when it has none."""
+    by_org: dict[str, dict[str, list[dict]]] = {}
+    for (tf, tg), r in sorted(pairs(interactions).items()):
+        by_org.setdefault(r["organism"], {}).setdefault(tf, []).append(r)
+    out = {}
+    for org, tfs in by_org.items():
+        names = {}
+        for tf, rows in tfs.items():
+            c = Counter(r["tf_name"] for r in rows if r["tf_name"])
+            names[tf] = min(c, key=lambda n: (-c[n], n)) if c else ""
+        base = {tf: re.sub(r"\s+", "_", n) or tf for tf, n in names.items()}
+        folded = Counter(v.casefold() for v in base.values())
+        set_name = {tf: (f"{v}_{tf}" if folded[v.casefold()] > 1 else v) for tf, v in base.items()}
+        uniprot, symbols = [], []
+        for tf, rows in tfs.items():
+            kept = [r for r in rows if not small_only or r["small_scale_evidence"] == "Yes"]
+            if kept and len(kept) >= min_targets:
+                desc = re.sub(r"[%\s]", lambda m: "%{:02X}".format(ord(m.group())), names[tf]) or tf
+                uniprot.append([tf, desc, *(r["target_uniprot"] for r in kept)])
+            syms = sorted({re.sub(r"\s+", "_", x.strip()) for r in kept for x in r["target_name"].split(";") if x.strip()})
+            if syms and len(syms) >= min_targets:
+                symbols.append([set_name[tf], tf, *syms])
+        out[slug(org)] = (uniprot, symbols)
+    return out
+
+
+def read_regulons(r: dict[str, Path]) -> dict[str, tuple[list, list]]:
+    return {
+        p.name[: -len(".uniprot.gmt")]: (gmt(p), gmt(p.with_name(p.name.replace(".uniprot.", ".symbols."))))
+        for p in sorted(r["regulons"].glob("*.uniprot.gmt"))
     }
-    # the symbol file counts symbols, the UniProt file targets: G3V612 has 101 targets, 102 symbols;
-    # A0A023IRJ6 100 targets, 82 symbols (names missing or repeated)
-    s = split(tmp_path / "many", bundled_merge["interactions"], threads=threads, gmt_min_targets=102)
-    assert "G3V612" not in {ln[0] for ln in gmt(s["gmt_uniprot"])}
-    assert "G3V612" in {ln[1] for ln in gmt(s["gmt_symbols"])}
-    s = split(tmp_path / "hundred", bundled_merge["interactions"], threads=threads, gmt_min_targets=100)
-    assert "A0A023IRJ6" in {ln[0] for ln in gmt(s["gmt_uniprot"])}
-    assert "A0A023IRJ6" not in {ln[1] for ln in gmt(s["gmt_symbols"])}
-    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], min_targets=100)
-    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
-    _same_split_files(s, bundled_merge)  # the filters change the gene sets only
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("threads", [1, 2])
-def test_gmt_small_scale_alone_applies_to_both_files(bundled_merge, tmp_path, threads):
-    s = split(tmp_path, bundled_merge["interactions"], threads=threads, gmt_evidence="small_scale")
-    want_uniprot, want_symbols = expected_gmts(bundled_merge["interactions"], bundled_merge["index"], small_only=True)
-    assert gmt(s["gmt_uniprot"]) == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
+def test_regulons_per_organism(bundled_merge, tmp_path):
+    r = regulons(tmp_path, bundled_merge["interactions"])
     got = pairs(bundled_merge["interactions"])
-    uniprot = {ln[0]: ln for ln in gmt(s["gmt_uniprot"])}
+    files = read_regulons(r)
+    assert files == expected_regulons(bundled_merge["interactions"])
+    assert sorted(files) == [
+        "caenorhabditis_elegans", "danio_rerio", "drosophila_melanogaster", "homo_sapiens", "mus_musculus",
+        "rattus_norvegicus", "saccharomyces_cerevisiae",
+    ]
+    human_u = {ln[0]: ln for ln in files["homo_sapiens"][0]}
+    foxe1 = human_u["O00358"]
+    assert foxe1[1] == "FOXE1" and foxe1[2:] == sorted(tg for (tf, tg) in got if tf == "O00358")
+    assert len(foxe1[2:]) == 641
+    # no token holds white space: OR2M7 D is described percent-encoded, its symbol set is OR2M7_D
+    assert human_u["A0A126GW21"][1] == "OR2M7%20D"
+    human_s = {ln[1]: ln for ln in files["homo_sapiens"][1]}
+    assert human_s["A0A126GW21"][0] == "OR2M7_D"
+    assert human_s["O00358"][0] == "FOXE1" and "TPO" in human_s["O00358"] and "RPL9P7" in human_s["O00358"]
+    assert human_s["Q06945"][0] == "SOX4" and "AXIN2" in human_s["Q06945"]
+    # TFs with the same name in two organisms no longer meet: Tcf7l2 rat and mouse, Myc mouse and fly
+    rat_s = {ln[1]: ln for ln in files["rattus_norvegicus"][1]}
+    mouse_s = {ln[1]: ln for ln in files["mus_musculus"][1]}
+    fly_s = {ln[1]: ln for ln in files["drosophila_melanogaster"][1]}
+    assert rat_s["D4A8X6"][:2] == ["Tcf7l2", "D4A8X6"] and mouse_s["Q924A0"][:2] == ["Tcf7l2", "Q924A0"]
+    assert mouse_s["P01108"][0] == "Myc" and fly_s["Q9W4S7"][0] == "Myc"
+    for uniprot, symbols in files.values():
+        for lines in (uniprot, symbols):
+            assert all(tok and not re.search(r"\s", tok) for ln in lines for tok in ln)
+            names = [ln[0].casefold() for ln in lines]
+            assert len(set(names)) == len(names)
+    # a TF without a name (A0A023IRJ6, yeast): described and named by its accession
+    yeast_u = {ln[0]: ln for ln in files["saccharomyces_cerevisiae"][0]}
+    yeast_s = {ln[1]: ln for ln in files["saccharomyces_cerevisiae"][1]}
+    assert yeast_u["A0A023IRJ6"][1] == "A0A023IRJ6" and len(yeast_u["A0A023IRJ6"]) == 2 + 100
+    assert yeast_s["A0A023IRJ6"][0] == "A0A023IRJ6"
+    # every pair is in the UniProt sets of its organism, once
+    assert sum(len(ln) - 2 for u, _ in files.values() for ln in u) == len(got)
+    index = read_tsv_dicts(r["index"])
+    assert [i["slug"] for i in index] == sorted(files)
+    for i in index:
+        rows = [v for v in got.values() if v["organism"] == i["organism"]]
+        assert int(i["pairs"]) == len(rows) == int(i["gmt_pairs"]) == int(i["network_pairs"])
+        assert int(i["gmt_pairs_without_target_symbol"]) == sum(not v["target_name"] for v in rows)
+        assert int(i["uniprot_sets"]) == len(files[i["slug"]][0]) and int(i["symbol_sets"]) == len(files[i["slug"]][1])
+        assert int(i["renamed_sets"]) == 0
+        for k in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network"):
+            assert (r["index"].parent / i[k]).is_file()
+    assert sum(int(i["gmt_pairs_without_target_symbol"]) for i in index) == 761
+
+
+@pytest.mark.slow
+def test_regulon_networks(bundled_merge, tmp_path):
+    r = regulons(tmp_path, bundled_merge["interactions"])
+    got = pairs(bundled_merge["interactions"])
+    seen = 0
+    for i in read_tsv_dicts(r["index"]):
+        header, rows = read_tsv(r["index"].parent / i["uniprot_network"])
+        assert header == list(REGULON_NETWORK.header)
+        for row in [dict(zip(header, x)) for x in rows]:
+            src = got[(row["source"], row["target"])]
+            assert row["weight"] == "1" and src["organism"] == i["organism"]
+            for k in ("small_scale_evidence", "source_databases", "pubmed_ids", "tf_name", "target_name"):
+                assert row[k] == src[k]
+            assert row["n_sources"] == str(len([x for x in src["source_databases"].split(";") if x]))
+            assert (row["tf_uniprot"], row["target_uniprot"]) == (row["source"], row["target"])
+        seen += len(rows)
+        header, rows = read_tsv(r["index"].parent / i["symbols_network"])
+        sym = [dict(zip(header, x)) for x in rows]
+        assert len(sym) == int(i["symbol_network_rows"])
+        assert len({(x["source"], x["target"]) for x in sym}) == len(sym)  # no edge twice
+        gmt_pairs = {(ln[0], m) for ln in gmt(r["index"].parent / i["symbols_gmt"]) for m in ln[2:]}
+        assert {(x["source"], x["target"]) for x in sym} == gmt_pairs
+    assert seen == len(got)
+    # a `;`-joined target name gives one row per symbol, each naming the target
+    human = read_tsv_dicts(r["regulons"] / "homo_sapiens.symbols.tsv")
+    foxe1 = {x["target"]: x for x in human if x["tf_uniprot"] == "O00358"}
+    assert foxe1["TPO"]["source"] == "FOXE1" and foxe1["TPO"]["small_scale_evidence"] == "Yes"
+
+
+@pytest.mark.slow
+def test_regulon_filters(bundled_merge, tmp_path):
+    got = pairs(bundled_merge["interactions"])
+    r = regulons(tmp_path / "two", bundled_merge["interactions"], gmt_min_targets=2)
+    assert read_regulons(r) == expected_regulons(bundled_merge["interactions"], min_targets=2)
+    r = regulons(tmp_path / "hundred", bundled_merge["interactions"], gmt_min_targets=100)
+    files = read_regulons(r)
+    assert files == expected_regulons(bundled_merge["interactions"], min_targets=100)
+    yeast = files["saccharomyces_cerevisiae"]
+    # the symbol file counts symbols, the UniProt file targets: A0A023IRJ6 100 targets, 82 symbols
+    assert "A0A023IRJ6" in {ln[0] for ln in yeast[0]} and "A0A023IRJ6" not in {ln[1] for ln in yeast[1]}
+    r = regulons(tmp_path / "small", bundled_merge["interactions"], gmt_evidence="small_scale")
+    files = read_regulons(r)
+    assert files == expected_regulons(bundled_merge["interactions"], small_only=True)
+    uniprot = {ln[0]: ln for u, _ in files.values() for ln in u}
     assert len(uniprot) == 26  # the TFs with at least one small-scale (TRRUST, HTRI, ...) target
     for tf, line in uniprot.items():
-        assert line[2:] and all(got[(tf, tg)]["small_scale_evidence"] == "Yes" for tg in line[2:])
+        assert all(got[(tf, tg)]["small_scale_evidence"] == "Yes" for tg in line[2:])
     assert 0 < len(uniprot["O00358"][2:]) < 641
-    sym = {ln[1]: ln for ln in gmt(s["gmt_symbols"])}
-    assert sym["O00358"][0] == "FOXE1" and "TPO" in sym["O00358"]  # TPO: TRRUST, small-scale
-    assert set(sym) <= set(uniprot)
-    _same_split_files(s, bundled_merge)
+    # the networks keep every pair unless network_evidence says otherwise
+    assert sum(int(i["network_pairs"]) for i in read_tsv_dicts(r["index"])) == len(got)
+    r = regulons(tmp_path / "small_net", bundled_merge["interactions"], network_evidence="small_scale")
+    index = read_tsv_dicts(r["index"])
+    assert sum(int(i["network_pairs"]) for i in index) == sum(v["small_scale_evidence"] == "Yes" for v in got.values())
+    assert read_regulons(r) == expected_regulons(bundled_merge["interactions"])
+    for key in ("gmt_evidence", "network_evidence"):
+        with pytest.raises(ConfigError, match=key):
+            regulons(tmp_path / "x", bundled_merge["interactions"], **{key: "some"})
 
 
-@pytest.mark.slow
-def test_gmt_small_scale_filter_and_min_targets(bundled_merge, tmp_path):
-    s = split(tmp_path, bundled_merge["interactions"], gmt_evidence="small_scale", gmt_min_targets=2)
-    got = pairs(bundled_merge["interactions"])
-    want = {}
-    for (tf, tg), r in got.items():
-        if r["small_scale_evidence"] == "Yes":
-            want.setdefault(tf, []).append(tg)
-    want = {tf: sorted(v) for tf, v in want.items() if len(v) >= 2}
-    lines = gmt(s["gmt_uniprot"])
-    assert {ln[0]: ln[2:] for ln in lines} == want
-    assert want["O00358"] and len(want["O00358"]) < 641
-    want_uniprot, want_symbols = expected_gmts(
-        bundled_merge["interactions"], bundled_merge["index"], small_only=True, min_targets=2
-    )
-    assert lines == want_uniprot and gmt(s["gmt_symbols"]) == want_symbols
-    # the per-TF and per-target files do not depend on the filter
-    _same_split_files(s, bundled_merge)
-    with pytest.raises(ConfigError, match="gmt_evidence"):
-        split(tmp_path / "x", bundled_merge["interactions"], gmt_evidence="some")
+def test_regulon_names():
+    assert organism_slug("Homo sapiens") == "homo_sapiens" and organism_slug("") == "unspecified_organism"
+    assert organism_slug("Escherichia coli (strain K12)") == "escherichia_coli_strain_k12"
+    assert slugs(["Homo sapiens", "homo  sapiens", ""]) == {
+        "": "unspecified_organism", "Homo sapiens": "homo_sapiens", "homo  sapiens": "homo_sapiens_2"
+    }
+    assert symbol_token(" OR2M7 \t D ") == "OR2M7_D"
+    names, renamed = set_names({"P1": "AR", "P2": "Ar", "P3": "", "P4": "SOX2", "P5": "AR_P2"})
+    assert names == {"P1": "AR_P1", "P2": "Ar_P2_P2", "P3": "P3", "P4": "SOX2", "P5": "AR_P2_P5"}
+    assert renamed == 3
+    assert len({n.casefold() for n in names.values()}) == 5
 
 
 # ------------------------------------------------------------------ downloads: look-up, missing, bad
@@ -945,21 +997,15 @@ def test_split_checks_the_header_against_the_declaration(tmp_path):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "params", [{}, {"gmt_evidence": "small_scale", "gmt_min_targets": 2}], ids=["default", "gmt_filters"]
-)
-def test_split_one_thread_equals_two(bundled_merge, tmp_path, monkeypatch, params):
+def test_split_one_thread_equals_two(bundled_merge, tmp_path, monkeypatch):
     pools = []
     real_pool = split_module.process_pool
     monkeypatch.setattr(split_module, "process_pool", lambda n: pools.append(real_pool(n)) or pools[-1])
-    one = split(tmp_path / "one", bundled_merge["interactions"], threads=1, **params)
+    one = split(tmp_path / "one", bundled_merge["interactions"], threads=1)
     assert pools == []  # one thread: everything in this process
-    two = split(tmp_path / "two", bundled_merge["interactions"], threads=2, **params)
+    two = split(tmp_path / "two", bundled_merge["interactions"], threads=2)
     assert len(pools) == 1 and pools[0] is not None  # two threads: the per-TF pass in a forked process
     _same_split_files(one, two)
-    for key in ("gmt_symbols", "gmt_uniprot"):
-        assert one[key].read_bytes() == two[key].read_bytes()
-        assert one[key].stat().st_size > 0
     assert len(list(one["by_tf"].iterdir())) > 1000
 
 
@@ -976,13 +1022,19 @@ def test_bundled_run_has_the_interaction_outputs(bundled_run, bundled_merge):
         "qc/interaction_conflicts.tsv",
         "qc/interactions_summary.tsv",
         "tf_targets/index.tsv",
-        "tf_targets/regulons_symbols.gmt",
-        "tf_targets/regulons_uniprot.gmt",
+        "tf_targets/regulons.tsv",
+        "tf_targets/regulons/homo_sapiens.uniprot.gmt",
+        "tf_targets/regulons/homo_sapiens.symbols.gmt",
+        "tf_targets/regulons/homo_sapiens.uniprot.tsv",
+        "tf_targets/regulons/homo_sapiens.symbols.tsv",
     ):
         assert (res / rel).is_file(), rel
     # the workflow's run gives the same bytes as the in-process calls above
     assert (res / "tables" / "interactions.tsv").read_bytes() == bundled_merge["interactions"].read_bytes()
     assert (res / "tf_targets" / "index.tsv").read_bytes() == bundled_merge["index"].read_bytes()
+    assert read_regulons({"regulons": res / "tf_targets" / "regulons"}) == expected_regulons(
+        res / "tables" / "interactions.tsv"
+    )
     # (Snakemake adds a hidden .snakemake_timestamp to directory outputs)
     for folder in ("by_tf", "by_target"):
         ran = {p.name: p.read_bytes() for p in (res / "tf_targets" / folder).glob("*.tsv")}
@@ -1027,3 +1079,47 @@ def test_a_renamed_or_moved_interactions_column_fails_at_import(monkeypatch):
         monkeypatch.undo()
         importlib.reload(columns)
     assert columns.TARGET_NAME == 5
+
+
+def test_regulons_of_pairs_without_organism_or_names(tmp_path):
+    """Pairs with an empty organism go to the unspecified_organism files (nothing dropped); a
+    target without a name is in the UniProt outputs only, and counted; names that are equal
+    ignoring case in one organism become name_ACCESSION; white space never reaches a GMT field."""
+    rows = [
+        # tf, target, tf ids, target ids, tf name, target name, methods, pubmed, organism, dbs, evidence, origins
+        ["P00001", "Q00001", "", "", "Ar", "GENE A", "", "1", "", "GTRD", "No", "table:t"],
+        ["P00001", "Q00002", "", "", "Ar", "", "", "", "", "ReMap;TRRUST", "Yes", "table:t"],
+        ["P00002", "Q00001", "", "", "AR", "GENE A", "", "2;10", "", "TRRUST", "Yes", "table:t"],
+        ["P00003", "Q00003", "", "", "x%y z", "b;c", "", "", "Homo sapiens", "GTRD", "No", "table:t"],
+    ]
+    interactions = tmp_path / "interactions.tsv"
+    INTERACTIONS.write(str(interactions), rows)
+    r = regulons(tmp_path, interactions)
+    index = {i["slug"]: i for i in read_tsv_dicts(r["index"])}
+    assert sorted(index) == ["homo_sapiens", "unspecified_organism"]
+    none = index["unspecified_organism"]
+    assert none["organism"] == "" and none["pairs"] == "3" and none["renamed_sets"] == "2"
+    assert none["gmt_pairs_without_target_symbol"] == "1" == none["network_pairs_without_target_symbol"]
+    assert gmt(r["regulons"] / "unspecified_organism.uniprot.gmt") == [
+        ["P00001", "Ar", "Q00001", "Q00002"], ["P00002", "AR", "Q00001"]
+    ]
+    assert gmt(r["regulons"] / "unspecified_organism.symbols.gmt") == [
+        ["Ar_P00001", "P00001", "GENE_A"], ["AR_P00002", "P00002", "GENE_A"]
+    ]
+    assert gmt(r["regulons"] / "homo_sapiens.uniprot.gmt") == [["P00003", "x%25y%20z", "Q00003"]]
+    assert urllib.parse.unquote("x%25y%20z") == "x%y z"
+    assert gmt(r["regulons"] / "homo_sapiens.symbols.gmt") == [["x%y_z", "P00003", "b", "c"]]
+    net = read_tsv_dicts(r["regulons"] / "unspecified_organism.uniprot.tsv")
+    assert [(n["source"], n["target"], n["weight"], n["n_sources"]) for n in net] == [
+        ("P00001", "Q00001", "1", "1"), ("P00001", "Q00002", "1", "2"), ("P00002", "Q00001", "1", "1")
+    ]
+    sym = read_tsv_dicts(r["regulons"] / "unspecified_organism.symbols.tsv")
+    assert [(n["source"], n["target"], n["tf_name"], n["target_name"], n["pubmed_ids"]) for n in sym] == [
+        ("Ar_P00001", "GENE_A", "Ar", "GENE A", "1"), ("AR_P00002", "GENE_A", "AR", "GENE A", "2;10")
+    ]
+    small = regulons(tmp_path / "small", interactions, gmt_evidence="small_scale")
+    assert gmt(small["regulons"] / "unspecified_organism.uniprot.gmt") == [
+        ["P00001", "Ar", "Q00002"], ["P00002", "AR", "Q00001"]
+    ]
+    # a TF whose targets all lack a name gets no symbol set
+    assert gmt(small["regulons"] / "unspecified_organism.symbols.gmt") == [["AR_P00002", "P00002", "GENE_A"]]

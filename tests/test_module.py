@@ -83,7 +83,7 @@ def test_importer_consumes_regulons_and_interactions(module_run):
     sizes = {r["tf_uniprot"]: r for r in read_tsv(module_run / "summary" / "regulon_sizes.tsv")}
     # resources/tflink_downloads/targets_of_O00358.tsv (FOXE1): 641 rows, 641
     # distinct target accessions; the page lists the first 100 of them.
-    assert sizes["O00358"]["gmt_targets"] == "641"
+    assert sizes["O00358"]["gmt_targets"] == "641" and sizes["O00358"]["organism"] == "homo_sapiens"
     assert sizes["O00358"]["interaction_rows"] == "641"
     assert len(sizes) > 100
 

@@ -200,6 +200,7 @@ def bundled_inputs(results: Path) -> dict:
         "rejected": str(results / "qc/rejected_records.tsv"),
         "protein_checks": str(results / "qc/protein_checks.tsv"),
         "interactions": str(results / "tables/interactions.tsv"),
+        "regulons": str(results / "tf_targets/regulons.tsv"),
         "missing_downloads": str(results / "qc/missing_downloads.tsv"),
         "fold_change": str(results / "tables/cell_expression_fold_change.tsv"),
         "insitu": str(results / "tables/insitu_expression.tsv"),
@@ -278,7 +279,7 @@ def synthetic_tables(root: Path, n: int, hostile: bool = False) -> dict:
             for k in range(10):
                 stage = f"stage {rng.randint(3, 30)}" if k < 8 else "stage XII"
                 hh = stage.split()[1] if stage.split()[1].isdigit() else ""
-                loc = rng.choice(["Neural Tube", "Somites", "Heart", "Eye", "null", f"Loc {rng.randint(1, 300)}"])
+                loc = rng.choice(["Neural Tube", "Somites", "Heart", "Eye", "unspecified location", f"Loc {rng.randint(1, 300)}"])
                 if hostile and i == 9 and k == 0:
                     loc = HOSTILE
                 insitu.append([rid, sym, org, stage, hh, loc, f"https://img.example/{i}_{k}.jpg", "GEISHA"])
@@ -826,6 +827,17 @@ def test_report_is_deterministic(report_dir, bundled_run, tmp_path):
         "tables/top_tfs.tsv",
     ):
         assert (out / name).read_bytes() == (report_dir / name).read_bytes(), name
+
+
+def test_report_lists_the_regulon_files(report_dir, bundled_run):
+    """The interactions section names each organism's GMT and network files, with its counts."""
+    md = (report_dir / "summary.md").read_text()
+    assert "Regulons per organism" in md
+    for row in read_tsv_dicts(bundled_run / "results/tf_targets/regulons.tsv"):
+        for key in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network"):
+            assert row[key].replace("_", "\\_") in md, row[key]
+            assert (bundled_run / "results/tf_targets" / row[key]).is_file()
+    assert "| Homo sapiens | 759 | 668 | 555 |" in md
 
 
 def test_multiqc_reads_the_custom_content(report_dir, tmp_path):

@@ -36,6 +36,9 @@ CONTRACT = {
     "interactions": "tf_uniprot target_uniprot tf_ncbi_gene_id target_ncbi_gene_id tf_name target_name "
     "detection_methods pubmed_ids organism source_databases small_scale_evidence origins",
     "split_index": "uniprot name role n_interactions path",
+    "regulons_index": "organism slug pairs gmt_pairs uniprot_sets symbol_sets renamed_sets "
+    "gmt_pairs_without_target_symbol network_pairs symbol_network_rows network_pairs_without_target_symbol "
+    "uniprot_gmt symbols_gmt uniprot_network symbols_network",
     "missing_downloads": "record_id field file_name",
     "rejected_interactions": "file where scope reason",
     "interaction_conflicts": "tf_uniprot target_uniprot field merged_value other_values",
@@ -98,6 +101,14 @@ def test_every_declared_table_of_a_run_reads_through_its_declaration(bundled_run
         assert files
         for f in files:
             assert t.rows(str(f))
+    # the per-organism networks (regulon_network: source, target, weight, ...)
+    networks = sorted((bundled_run / "results/tf_targets/regulons").glob("*.tsv"))
+    assert len(networks) == 14
+    for f in networks:
+        with tables.REGULON_NETWORK.read(str(f)) as reader:
+            required = [reader.col(c.name) for c in tables.REGULON_NETWORK.columns if c.required]
+            rows = list(reader)
+        assert rows and all(cells[i] for cells in rows for i in required), f
     assert checked >= 25
 
 

@@ -30,8 +30,9 @@ from .tables import CELL_EXPRESSION, CSI_MATRIX, FOLD_CHANGE_MATRIX, INSITU_EXPR
 log = logging.getLogger("gene_records")
 
 
-# The location of an image that gives none (``location: null`` or ``''``).
-NO_LOCATION = "null"
+# The location of an image that gives none (``location: null`` or ``''``): a real
+# term, never a text that readers take for missing (``null``, ``NA``, ...).
+NO_LOCATION = "unspecified location"
 # The stage of an image without a stage label, in the in situ matrix.
 NO_STAGE = "unknown"
 # Hamburger-Hamilton stages run from 1 (pre-streak, first HH stage) to 46 (hatching).
@@ -80,7 +81,8 @@ def image_locations(image: dict) -> list[str]:
     The parser splits the page's text on commas (``locations``); a lower-case
     qualifier such as ``early`` is joined back to the term before it
     (``Endoderm, early`` is one GEISHA term). An image without a location
-    (``location: null`` or an empty text) gives the single value ``null``.
+    (``location: null`` or an empty text) gives the single value
+    ``unspecified location`` (not ``null``, which pandas and R read as missing).
     ``Unlabeled``, ``Widespread Expression`` and ``Not specified`` are values
     like any other.
     """

@@ -168,12 +168,65 @@ SPLIT_INDEX = Table(
      C("n_interactions", INTEGER, "rows in the file", required=True),
      C("path", STRING, "the file, relative to the index's folder: `by_tf/Q06945.tsv`", required=True)),
     "one row per split file", "interactions", sort_key=("uniprot", "role"))
+REGULONS_DIR = Output(
+    "regulons_dir", "results/tf_targets/regulons", "directory",
+    "per organism `<slug>`: the gene sets `<slug>.uniprot.gmt` and `<slug>.symbols.gmt` and the networks "
+    "`<slug>.uniprot.tsv` and `<slug>.symbols.tsv` (see regulons_index)", "interactions")
 GMT_UNIPROT = Output(
-    "regulons_uniprot", "results/tf_targets/regulons_uniprot.gmt", "gmt",
-    "gene sets: set name = TF accession, description = its name, members = target accessions", "interactions")
+    "regulons_uniprot", "results/tf_targets/regulons/{slug}.uniprot.gmt", "gmt",
+    "gene sets of one organism: set name = TF accession, description = its name with white space and `%` "
+    "percent-encoded (`OR2M7%20D`; the accession when it has none), members = target accessions",
+    "interactions", target=False)
 GMT_SYMBOLS = Output(
-    "regulons_symbols", "results/tf_targets/regulons_symbols.gmt", "gmt",
-    "gene sets: set name = TF name, description = its accession, members = target names", "interactions")
+    "regulons_symbols", "results/tf_targets/regulons/{slug}.symbols.gmt", "gmt",
+    "gene sets of one organism: set name = the TF's name with each run of white space `_` (`<name>_<ACC>` "
+    "when names are equal ignoring case; the accession when it has none), description = its accession, "
+    "members = target names, white space as `_` (targets without a name are left out and counted)",
+    "interactions", target=False)
+REGULON_NETWORK = Table(
+    "regulon_network", "results/tf_targets/regulons/{slug}.{flavour}.tsv",
+    (C("source", STRING, "the TF: its accession (`uniprot` flavour) or its symbol set name, as in "
+       "`<slug>.symbols.gmt` (`symbols` flavour)", required=True),
+     C("target", STRING, "the target: its accession, or one of its names with white space as `_` "
+       "(`symbols`; a target without a name has no row)", required=True),
+     C("weight", INTEGER, "`1`: TFLink states no mode of regulation, so every edge counts as activating",
+       required=True),
+     C("small_scale_evidence", STRING, "`Yes`, `No` or empty (`symbols`: `Yes` when any merged pair has it)"),
+     C("source_databases", LIST, "e.g. `GTRD;ReMap;TRRUST` (`symbols`: of every merged pair)", items=STRING),
+     C("pubmed_ids", LIST, "PubMed ids, ascending", items=STRING),
+     C("n_sources", INTEGER, "how many source databases", required=True),
+     C("tf_uniprot", STRING, "the TF's accession", required=True),
+     C("target_uniprot", LIST, "the target's accession (`symbols`: every target with that name)", items=STRING,
+       required=True),
+     C("tf_name", STRING, "the TF's name as interactions.tsv gives it (its most frequent one in `symbols`)"),
+     C("target_name", LIST, "the target's name as interactions.tsv gives it", items=STRING)),
+    "TF -> target network of one organism in the long form TF-activity tools take (decoupler's `source`, "
+    "`target`, `weight`); `flavour` is `uniprot` (one row per pair of interactions.tsv) or `symbols` (one "
+    "row per TF and target name)", "interactions", target=False,
+    order="by `tf_uniprot`, then `target`")
+REGULON_INDEX = Table(
+    "regulons_index", "results/tf_targets/regulons.tsv",
+    (C("organism", STRING, "the organism of interactions.tsv; empty for the pairs without one"),
+     C("slug", STRING, "its file name part: lower case, each run of characters other than `a-z0-9` one `_` "
+       "(`homo_sapiens`; `unspecified_organism` for the empty organism)", required=True),
+     C("pairs", INTEGER, "its rows in interactions.tsv", required=True),
+     C("gmt_pairs", INTEGER, "those left for the gene sets by `interactions.gmt_evidence`", required=True),
+     C("uniprot_sets", INTEGER, "gene sets in `<slug>.uniprot.gmt`", required=True),
+     C("symbol_sets", INTEGER, "gene sets in `<slug>.symbols.gmt`", required=True),
+     C("renamed_sets", INTEGER, "TFs named `<name>_<ACC>` because names were equal ignoring case", required=True),
+     C("gmt_pairs_without_target_symbol", INTEGER, "gene-set pairs whose target has no name: in the uniprot "
+       "sets, not in the symbol sets", required=True),
+     C("network_pairs", INTEGER, "rows of `<slug>.uniprot.tsv` (after `interactions.network_evidence`)",
+       required=True),
+     C("symbol_network_rows", INTEGER, "rows of `<slug>.symbols.tsv`", required=True),
+     C("network_pairs_without_target_symbol", INTEGER, "network pairs whose target has no name: in the "
+       "uniprot network, not in the symbol network", required=True),
+     C("uniprot_gmt", STRING, "the file, relative to the index's folder", required=True),
+     C("symbols_gmt", STRING, "the file", required=True),
+     C("uniprot_network", STRING, "the file", required=True),
+     C("symbols_network", STRING, "the file", required=True)),
+    "one row per organism of interactions.tsv: its regulon files and counts", "interactions",
+    sort_key=("slug",))
 MISSING_DOWNLOADS = Table(
     "missing_downloads", "results/qc/missing_downloads.tsv",
     (RECORD_ID,
@@ -244,7 +297,7 @@ INSITU_EXPRESSION = Table(
      C("species", STRING, "the record's organism (`Gallus gallus`)"),
      C("stage", STRING, "the stage label exactly as written (`stage 10`, `HH3+`, `stage XII`, `unknown`, or empty)"),
      C("hh_stage", INTEGER, "the Hamburger-Hamilton stage number, when the label gives one"),
-     C("location", STRING, "one anatomical location (`null`: the image gives none)", required=True),
+     C("location", STRING, "one anatomical location (`unspecified location`: the image gives none)", required=True),
      C("image_url", STRING, "the image"),
      C("source", STRING, "who published the image (can be empty)")),
     "GEISHA in situ expression, long format: one row per image and anatomical location", "expression",
@@ -255,7 +308,7 @@ INSITU_MATRIX = Table(
     (RECORD_ID, SYMBOL),
     "GEISHA genes x anatomical locations: the stages at which the gene was seen there", "expression",
     sort_key=("record_id",),
-    extra="one column per location of insitu_expression.tsv (including `null`), sorted ignoring case",
+    extra="one column per location of insitu_expression.tsv (including `unspecified location`), sorted ignoring case",
     extra_column=C("<location>", LIST, "HH stage numbers ascending, then labels without one; "
                    "empty: not seen there", items=STRING))
 

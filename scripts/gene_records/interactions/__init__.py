@@ -12,7 +12,9 @@ Where things are:
 * :mod:`.merge` -- the merge rule and the merge step (:func:`merge_interactions`);
 * :mod:`.pool` -- the process pool both steps use;
 * :mod:`.split` -- the split step (:func:`split_interactions`): per-TF and per-target files,
-  the index, the GMT gene sets;
+  the index;
+* :mod:`.regulons` -- the regulon step (:func:`build_regulons`): per-organism GMT gene sets and
+  TF -> target networks (``source``, ``target``, ``weight``) and their index;
 * :mod:`.synth` -- realistic synthetic whole-organism tables (tests, benchmarks).
 """
 
@@ -21,12 +23,14 @@ from __future__ import annotations
 from .merge import merge_group, merge_interactions
 from .normalise import BadValue, norm_accession, norm_ids, norm_name, norm_pubmed
 from .sources import DOWNLOAD_COLUMNS, TABLE_COLUMNS, find_downloads, other_generation
+from .regulons import build_regulons
 from .split import split_interactions
 
 __all__ = [
     "BadValue",
     "DOWNLOAD_COLUMNS",
     "TABLE_COLUMNS",
+    "build_regulons",
     "find_downloads",
     "merge_group",
     "merge_interactions",

@@ -1,4 +1,6 @@
-"""Split results/tables/interactions.tsv per TF and per target; an index; GMT gene sets.
+"""Split results/tables/interactions.tsv per TF and per target, and an index.
+
+(The gene sets and networks, per organism, are :mod:`.regulons`.)
 
 ``interactions.tsv`` is sorted by (tf_uniprot, target_uniprot) (the merge
 step writes it so), so the per-TF files come from one streaming pass: the
@@ -26,15 +28,13 @@ from collections import Counter
 from ..errors import ConfigError, RecordError
 from ..extsort import ExternalSort
 from ..ids import safe_id
-from ..io import AtomicWriter
 from ..tables import BY_TARGET, BY_TF, INTERACTIONS, SPLIT_INDEX
-from .columns import EVIDENCE, HEADER, HEADER_LINE, TARGET, TARGET_NAME, TF, TF_NAME
+from .columns import HEADER, HEADER_LINE, TARGET, TARGET_NAME, TF, TF_NAME
 from .pool import process_pool, stop, submit
 from .sources import LineTooLong, line_blocks
 
 log = logging.getLogger("gene_records")
 
-GMT_EVIDENCE = ("all", "small_scale")
 _FLUSH_LINES = 50_000  # a group's rows are written out in pieces of this size
 
 
@@ -110,7 +110,7 @@ class _GroupWriter:
             self.fh.close()
 
 
-def _replace_dir(src: str, dst: str) -> None:
+def replace_dir(src: str, dst: str) -> None:
     """Put a finished folder in place of ``dst`` (a rename: readers never see half of it)."""
     if os.path.lexists(dst):
         if os.path.isdir(dst) and not os.path.islink(dst):
@@ -131,24 +131,15 @@ def split_interactions(
     by_tf: str,
     by_target: str,
     index: str,
-    gmt_symbols: str,
-    gmt_uniprot: str,
-    gmt_evidence: str = "all",
-    gmt_min_targets: int = 1,
     sort_memory_mb: int = 1024,
     threads: int = 1,
 ) -> None:
-    """Write one TSV per TF (``by_tf``) and per target (``by_target``), the index and the GMT files.
+    """Write one TSV per TF (``by_tf``) and per target (``by_target``) and the index.
 
     Three things run at once when ``threads`` > 1: a forked process writes
-    the per-TF files and the gene sets, GNU sort orders the rows by (target,
-    TF), and this process writes the per-target files from its output.
-    ``gmt_evidence``: ``all`` interactions or only those with
-    ``small_scale``-evidence in the gene sets; a TF gets a gene set when it
-    has at least ``gmt_min_targets`` targets left.
+    the per-TF files, GNU sort orders the rows by (target, TF), and this
+    process writes the per-target files from its output.
     """
-    if gmt_evidence not in GMT_EVIDENCE:
-        raise ConfigError(f"gmt_evidence must be one of {', '.join(GMT_EVIDENCE)}, not {gmt_evidence!r}")
     _check_header(interactions)
     root = os.path.dirname(os.path.abspath(by_tf))
     os.makedirs(root, exist_ok=True)
@@ -156,12 +147,10 @@ def split_interactions(
     tf_dir, tg_dir = os.path.join(work, "tf"), os.path.join(work, "target")
     os.mkdir(tf_dir)
     os.mkdir(tg_dir)
-    symbol_sets, uniprot_sets = os.path.join(work, "symbols.tmp"), os.path.join(work, "uniprot.gmt")
     targets = _GroupWriter(tg_dir, "target", interactions, BY_TARGET.header_line().encode("utf-8"))
     pool = process_pool(1) if threads > 1 else None
     try:
-        args = (interactions, tf_dir, symbol_sets, uniprot_sets, gmt_evidence == "small_scale", gmt_min_targets)
-        by_tf_job = submit(pool, _tf_pass, *args)
+        by_tf_job = submit(pool, _tf_pass, interactions, tf_dir)
         # Sorted by target, then TF (byte order); the header
         # line sorts in among the rows and is dropped from the output.
         keys = ["-t", "\t", f"-k{TARGET + 1},{TARGET + 1}", f"-k{TF + 1},{TF + 1}"]
@@ -178,10 +167,8 @@ def split_interactions(
         log.info("%d rows split into %d TF files", n, len(tf_index))
         if m != n:
             raise ConfigError(f"sort returned {m} rows, {interactions} has {n}")
-        _install(uniprot_sets, gmt_uniprot)
-        _write_symbol_gmt(symbol_sets, gmt_symbols)
-        _replace_dir(tf_dir, by_tf)
-        _replace_dir(tg_dir, by_target)
+        replace_dir(tf_dir, by_tf)
+        replace_dir(tg_dir, by_target)
         SPLIT_INDEX.write(index, _index_rows(tf_index, targets.index, by_tf, by_target, index))
     finally:
         stop(pool)
@@ -189,13 +176,11 @@ def split_interactions(
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _tf_pass(
-    interactions: str, tf_dir: str, symbol_sets: str, uniprot_sets: str, small_only: bool, min_targets: int
-) -> tuple:
+def _tf_pass(interactions: str, tf_dir: str) -> tuple:
     """The per-TF pass as a job: ``("ok", rows, index rows)`` or ``("error", path, where, problem)``."""
     tfs = _GroupWriter(tf_dir, "tf", interactions, BY_TF.header_line().encode("utf-8"))
     try:
-        n = _split_by_tf(interactions, tfs, symbol_sets, uniprot_sets, small_only, min_targets)
+        n = _split_by_tf(interactions, tfs)
     except RecordError as exc:
         return ("error", exc.path, exc.where, exc.problem)
     except LineTooLong as exc:
@@ -203,15 +188,6 @@ def _tf_pass(
     finally:
         tfs.close()
     return ("ok", n, tfs.index)
-
-
-def _install(src: str, dst: str) -> None:
-    """Move a finished file into place (copying through a temporary file across file systems)."""
-    try:
-        os.replace(src, dst)
-    except OSError:
-        with open(src, "rb") as fh, AtomicWriter(dst, "wb") as out:
-            shutil.copyfileobj(fh, out, 1 << 20)
 
 
 def _index_rows(tf_index: list, target_index: list, by_tf: str, by_target: str, index: str) -> list:
@@ -232,34 +208,13 @@ def _check_header(path: str) -> None:
     INTERACTIONS.check_header(path, header)
 
 
-def _split_by_tf(
-    path: str, tfs: _GroupWriter, symbol_sets: str, gmt_uniprot: str, small_only: bool, min_targets: int
-) -> int:
-    """Pass 1: the per-TF files, the UniProt GMT and the (yet unnamed) symbol sets."""
-    yes = b"Yes"
+def _split_by_tf(path: str, tfs: _GroupWriter) -> int:
+    """Pass 1: the per-TF files."""
     width = len(HEADER)
     n = 1  # lines read (the header is line 1)
     lines, names = tfs.lines, tfs.names
-    gmt_targets: list[bytes] = []
-    gmt_names: list[bytes] = []
     prev_tf = prev_tg = None
-
-    def finish_tf(u_out, s_out) -> None:
-        name = tfs.finish()
-        if len(gmt_targets) >= min_targets:
-            u_out.write(b"\t".join([prev_tf, (name or "NA").encode()] + gmt_targets) + b"\n")
-        symbols = set()
-        for nm in set(gmt_names):
-            if b";" in nm:
-                symbols.update(s for s in nm.split(b";") if s)
-            elif nm:
-                symbols.add(nm)
-        if len(symbols) >= min_targets:
-            s_out.write(b"\t".join([prev_tf, name.encode()] + sorted(symbols)) + b"\n")
-        gmt_targets.clear()
-        gmt_names.clear()
-
-    with open(path, "rb") as fh, open(gmt_uniprot, "wb") as u_out, open(symbol_sets, "wb") as s_out:
+    with open(path, "rb") as fh:
         header = fh.readline()
         for block in line_blocks(fh, len(header), None):
             for line in block:
@@ -271,7 +226,7 @@ def _split_by_tf(
                             raise RecordError(
                                 path, f"line {n + 1 + block.index(line)}", "rows are not sorted by tf_uniprot"
                             )
-                        finish_tf(u_out, s_out)
+                        tfs.finish()
                     try:
                         tfs.start(tf)
                     except ValueError as exc:
@@ -288,16 +243,13 @@ def _split_by_tf(
                 prev_tg = tg
                 lines.append(line)
                 names.append(f[TF_NAME])
-                if not small_only or f[EVIDENCE] == yes:
-                    gmt_targets.append(tg)
-                    gmt_names.append(f[TARGET_NAME])
             n += len(block)
             if len(lines) >= _FLUSH_LINES:
                 tfs.spill()
             if n // 1_000_000 != (n - len(block)) // 1_000_000:
                 log.info("%d rows split by TF", n - 1)
         if prev_tf is not None:
-            finish_tf(u_out, s_out)
+            tfs.finish()
     return n - 1
 
 
@@ -333,19 +285,3 @@ def _split_by_target(blocks, targets: _GroupWriter) -> int:
     if prev is not None:
         targets.finish()
     return n - header_seen
-
-
-def _write_symbol_gmt(symbol_sets: str, gmt_symbols: str) -> None:
-    """Name the symbol gene sets: the TF's name, or ``name_ACC`` when several TFs share it
-    (the accession when the TF has no name)."""
-    counts: Counter = Counter()
-    with open(symbol_sets, "rb") as fh:
-        for line in fh:
-            name = line.split(b"\t", 2)[1]
-            if name:
-                counts[name] += 1
-    with open(symbol_sets, "rb") as fh, AtomicWriter(gmt_symbols, "wb") as out:
-        for line in fh:
-            acc, name, genes = line.split(b"\t", 2)
-            set_name = name if name and counts[name] == 1 else (name + b"_" + acc if name else acc)
-            out.write(set_name + b"\t" + acc + b"\t" + genes)

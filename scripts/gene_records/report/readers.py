@@ -209,6 +209,12 @@ class InteractionStats:
     tf_names: dict = field(default_factory=dict)
 
 
+def read_regulons(path: str) -> list[dict[str, str]]:
+    """The regulon index (results/tf_targets/regulons.tsv): one row per organism."""
+    with tables.REGULON_INDEX.read(path) as r:
+        return list(r.dicts())
+
+
 def split_counts(raw: Counter) -> Counter:
     """Counts of ``;``-joined values -> counts of each value."""
     out: Counter = Counter()

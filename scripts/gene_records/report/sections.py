@@ -268,7 +268,7 @@ def protein_section(ps: ProteinStats | None, config: dict) -> Section:
     return s
 
 
-def interactions_section(st: InteractionStats | None, cap: int) -> Section:
+def interactions_section(st: InteractionStats | None, cap: int, regulons: list | None = None) -> Section:
     s = Section("interactions", "Interactions")
     if st is None:
         s.blocks.append(Para(["Not produced by this run (no interactions stage)."]))
@@ -323,6 +323,21 @@ def interactions_section(st: InteractionStats | None, cap: int) -> Section:
                 ["kind", "interactions", "share"],
                 [[k, v, _pct(v, st.total)] for k, v in top(st.origins, cap)],
                 len(st.origins),
+            )
+        )
+    if regulons:
+        s.blocks.append(
+            Table(
+                "Regulons per organism (results/tf_targets/regulons/: GMT gene sets and source/target/weight networks)",
+                ["organism", "UniProt gene sets", "symbol gene sets", "pairs whose target has no symbol",
+                 "files (in results/tf_targets/)"],
+                [[r["organism"] or "(none given)", r["uniprot_sets"], r["symbol_sets"],
+                  r["gmt_pairs_without_target_symbol"],
+                  ", ".join(r[k] for k in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network"))]
+                 for r in regulons[:cap]],
+                len(regulons),
+                "results/tf_targets/regulons.tsv",
+                "by slug",
             )
         )
     best = top(st.tf_targets, 25)

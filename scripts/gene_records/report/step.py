@@ -19,6 +19,7 @@ from .readers import (
     read_genes,
     read_insitu,
     read_interactions,
+    read_regulons,
     read_missing_downloads,
     read_protein_checks,
     read_record_rows,
@@ -55,6 +56,7 @@ def build_report(
     config: dict,
     protein_checks: str = "",
     interactions: str = "",
+    regulons: str = "",
     missing_downloads: str = "",
     fold_change: str = "",
     insitu: str = "",
@@ -69,7 +71,7 @@ def build_report(
 
     Reads records.tsv and rejected_records.tsv, and (each optional: an empty
     value leaves its section saying it was not produced) protein_checks.tsv,
-    interactions.tsv, missing_downloads.tsv, the fold-change matrix,
+    interactions.tsv, the regulon index (regulons.tsv), missing_downloads.tsv, the fold-change matrix,
     insitu_expression.tsv and genes.tsv. Writes ``html`` (one self-contained
     page), ``markdown`` (the same facts), ``multiqc`` (MultiQC custom
     content), the five plots as SVG files (also inline in the page) and three
@@ -92,6 +94,7 @@ def build_report(
     missing = read_missing_downloads(missing_downloads, cap) if missing_downloads else None
     ps = read_protein_checks(protein_checks, cap) if protein_checks else None
     ist = read_interactions(interactions) if interactions else None
+    regulon_rows = read_regulons(regulons) if regulons else []
     hm = read_fold_change(fold_change, heatmap_max_genes, heatmap_max_cell_types) if fold_change else None
     if hm is not None:
         log.info(
@@ -114,7 +117,7 @@ def build_report(
         run_section(config, stats, rej.total, per_entry, rej_entry, versions),
         records_section(stats, rej, problems, missing, cap),
         protein_section(ps, config),
-        interactions_section(ist, cap),
+        interactions_section(ist, cap, regulon_rows),
         expression_section(hm, ins, cap, max_locations),
     ]
     if n_genes is not None:
