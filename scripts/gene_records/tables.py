@@ -138,7 +138,8 @@ PROTEINS = Table(
     "one row per protein (pass or fail)", "qc", sort_key=("record_id",))
 PROTEINS_FASTA = Output(
     "proteins_fasta", "results/proteins/proteins.fasta", "fasta",
-    "every protein whose status is `pass`, sorted by record_id; header `>record_id accession symbol organism`",
+    "every protein whose status is `pass`, sorted by record_id; header `>sp|ACCESSION|ENTRY_NAME name "
+    "OS=organism GN=symbol` (UniProt's layout), `>record_id ENTRY_NAME name OS=... GN=...` without an accession",
     "qc")
 
 # ----------------------------------------------------------- interactions
