@@ -382,13 +382,15 @@ def fasta_header(rec: dict, fid: str | None = None) -> str:
 
 
 def fasta_entry(rec: dict, line_width: int = DEFAULT_FASTA_LINE_WIDTH, seen: set | None = None) -> str:
-    """One FASTA record. ``seen`` (the ids written so far) keeps ids unique: a
-    second record with an accession already written is named by its record id."""
+    """One FASTA record. ``seen`` (the ids and accessions written so far) keeps
+    them unique: a second record with an accession already written is named
+    by its record id."""
     fid = fasta_id(rec)
     if seen is not None:
-        if fid in seen:
-            fid = _word(rec["record_id"])
-        seen.add(fid)
+        key = fid.split("|")[1] if "|" in fid else fid
+        if key in seen:
+            fid = key = _word(rec["record_id"])
+        seen.add(key)
     seq = rec["protein"]["sequence"]
     lines = [seq[i : i + line_width] for i in range(0, len(seq), line_width)]
     return fasta_header(rec, fid) + "\n" + "\n".join(lines) + "\n"
