@@ -57,7 +57,7 @@ def library(script):
 
 
 # The default target: every final output declared in gene_records.tables.
-ALL_TARGETS = targets()
+ALL_TARGETS = targets(config=config)
 # What the report shows of the config: every key but those that only say how
 # the work is scheduled (records_per_batch, interactions.sort_memory_mb), so
 # that changing them does not rerun the report.
@@ -97,7 +97,14 @@ def scaled(base):
 def final_outputs(wildcards):
     """Input function: every target of rule all but the provenance files, so
     that write_provenance runs last."""
-    return targets(include_provenance=False)
+    return targets(include_provenance=False, config=config)
+
+
+def datapackage_inputs(wildcards):
+    """Input function: every target of rule all but the provenance files and
+    the data package itself, so that write_datapackage describes them all
+    and runs before write_provenance."""
+    return targets(include_provenance=False, config=config, exclude=("datapackage",))
 
 
 # ---- TF/target interactions (rules/interactions.smk) -----------------------

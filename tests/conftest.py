@@ -144,3 +144,18 @@ def copy_record(tmp_path):
         return dst
 
     return _copy
+
+
+def downstream_python() -> str:
+    """The Python of the downstream-tools venv (tests/requirements-downstream.txt:
+    decoupler, gseapy, polars, DuckDB, frictionless, pyarrow, pyfaidx, Biopython):
+    ``GENE_RECORDS_DOWNSTREAM_PYTHON``, else ``REPO/.venv-downstream/bin/python``.
+    Missing: the test fails when the suite runs as root (``make test`` sets the
+    venv up) or under CI, and is skipped otherwise."""
+    path = os.environ.get("GENE_RECORDS_DOWNSTREAM_PYTHON") or str(REPO / ".venv-downstream" / "bin" / "python")
+    if not os.access(path, os.X_OK):
+        message = f"no downstream-tools venv at {path} (pip install -r tests/requirements-downstream.txt)"
+        if ci() or os.geteuid() == 0:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

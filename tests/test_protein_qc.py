@@ -26,6 +26,7 @@ from gene_records.protein_qc import (
     check_record,
     check_sequence,
     crc64_hex,
+    fasta_entry,
     fasta_header,
     mass_tolerance,
 )
@@ -413,10 +414,10 @@ def test_step_merges_batches_in_record_id_order_and_keeps_only_accepted(tmp_path
         "genular-4",
     ]
     fasta = open(out["fasta"], encoding="utf-8").read().splitlines()
-    assert fasta[0] == ">genular-1 - SOX2 Homo sapiens" and fasta[1] == SOX2_SEQ[:100]
+    assert fasta[0] == ">genular-1 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2" and fasta[1] == SOX2_SEQ[:100]
     assert [ln for ln in fasta if ln.startswith(">")] == [
-        ">genular-1 - SOX2 Homo sapiens",
-        ">genular-3 - SOX2 Homo sapiens",
+        ">genular-1 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2",
+        ">genular-3 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2",
     ]
 
 
@@ -431,8 +432,22 @@ def test_step_refuses_unsorted_batches(tmp_path):
 def test_fasta_header_fields():
     rec = {"record_id": "genular-1", "symbol": "A B", "organism": " Mus  musculus ", "uniprot_accession": "P1",
            "protein": {"uniprot_accession": "Q9Y6Q5"}}  # fmt: skip
-    assert fasta_header(rec) == ">genular-1 Q9Y6Q5 A_B Mus musculus"
-    assert fasta_header({"record_id": "x", "protein": {}}) == ">x - - -"
+    assert fasta_header(rec) == ">tr|Q9Y6Q5|Q9Y6Q5 OS=Mus musculus GN=A_B"
+    rec["protein"].update(entry_name="SOX2_MOUSE", name="Transcription  factor SOX-2")
+    assert fasta_header(rec) == ">sp|Q9Y6Q5|SOX2_MOUSE Transcription factor SOX-2 OS=Mus musculus GN=A_B"
+    rec["protein"]["entry_name"] = "Q9Y6Q5_MOUSE"  # TrEMBL's entry names are ACCESSION_SPECIES
+    assert fasta_header(rec).startswith(">tr|Q9Y6Q5|Q9Y6Q5_MOUSE ")
+    no_acc = {"record_id": "genular-9", "symbol": "S", "protein": {"entry_name": "SOX2_HUMAN", "name": "N"}}
+    assert fasta_header(no_acc) == ">genular-9 SOX2_HUMAN N GN=S"
+    assert fasta_header({"record_id": "x", "protein": {}}) == ">x"
+
+
+def test_fasta_ids_stay_unique_when_two_records_share_an_accession():
+    seen: set = set()
+    recs = [{"record_id": f"genular-{i}", "protein": {"uniprot_accession": "P48431", "entry_name": "SOX2_HUMAN",
+                                                      "sequence": "MK"}} for i in (1, 2)]  # fmt: skip
+    heads = [fasta_entry(r, 60, seen).split("\n")[0] for r in recs]
+    assert heads == [">sp|P48431|SOX2_HUMAN", ">genular-2 SOX2_HUMAN"]
 
 
 # ---------------------------------------------------------------- the workflow
@@ -462,7 +477,7 @@ def test_bundled_run_sox2_passes(bundled_run):
     ]  # fmt: skip
 
     lines = (results / "proteins" / "proteins.fasta").read_text(encoding="utf-8").split("\n")
-    assert lines[0] == ">genular-6657 - SOX2 Homo sapiens"
+    assert lines[0] == ">genular-6657 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2"
     assert lines[1] == "MYNMMETELKPPGPQQTSGGGGGNSTAAAAGGNQKNSPDRVKRPMNAFMVWSRGQRRKMA"
     assert lines[6] == "GPVPGTAINGTLPLSHM" and lines[7:] == [""]
     assert "".join(lines[1:]) == SOX2_SEQ and all(len(x) <= 60 for x in lines[1:])
@@ -534,4 +549,4 @@ def test_edited_genular_pages_parse_and_fail_protein_qc(tmp_path):
     assert "length_mismatch (computed 318, stated 317)" in stop["reason"]
     assert rows["genular-900004"]["status"] == "pass"
     fasta = (wd / "results" / "proteins" / "proteins.fasta").read_text(encoding="utf-8")
-    assert [ln for ln in fasta.splitlines() if ln.startswith(">")] == [">genular-900004 - SOX2 Homo sapiens"]
+    assert [ln for ln in fasta.splitlines() if ln.startswith(">")] == [">genular-900004 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2"]

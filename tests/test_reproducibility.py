@@ -64,6 +64,10 @@ def test_two_clean_runs_and_two_batch_sizes_give_identical_results(tmp_path, dat
     run_workflow(tmp_path / "b", config=cfg_a)
     a, b = tree(tmp_path / "a", skip=()), tree(tmp_path / "b", skip=())
     assert a.keys() == b.keys() and len(a) > 90
+    # the typed copies and the data package too (Parquet: no timestamp, fixed writer options)
+    parquet = ("interactions", "cell_expression", "insitu_expression", "genes")
+    typed = {"datapackage.json", *(f"parquet/{t}.parquet" for t in parquet)}
+    assert typed <= a.keys()
     assert [k for k in a if a[k] != b[k]] == []
     # another batch size: every aggregate identical (the per-batch files and the
     # manifest that lists them differ by construction)

@@ -260,6 +260,10 @@ def test_readme_column_tables_are_generated_from_the_declarations():
     assert docs.update_blocks(text) == text, "run `make docs`"
     names = docs.block_names(text)
     assert ("columns", "interactions") in names and ("outputs", "parse") in names
+    # "Reading the outputs": the reader recipes of the long tables, generated too
+    for name in ("interactions", "genes", "cell_expression", "insitu_expression", "cell_expression_fold_change"):
+        assert ("readers", name) in names, name
+    assert ("outputs", "package") in names
     # every final table is documented in the README, as a column table or in a stage's list
     stages = {n for k, n in names if k == "outputs"}
     tables_shown = {n for k, n in names if k == "columns"}

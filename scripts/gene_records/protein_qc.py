@@ -343,19 +343,57 @@ def _word(value) -> str:
     return text or "-"
 
 
-def fasta_header(rec: dict) -> str:
-    """``>record_id accession symbol organism``: four fields separated by single
-    spaces. The first three never hold white space (runs become ``_``); the
-    organism is the rest of the line (it may hold spaces). A missing value is
-    ``-``."""
-    organism = " ".join(str(rec.get("organism") or "").split()) or "-"
-    return f">{_word(rec['record_id'])} {_word(protein_accession(rec))} {_word(rec.get('symbol'))} {organism}"
+def fasta_id(rec: dict) -> str:
+    """The FASTA id (the header's first word): ``db|ACCESSION|ENTRY_NAME`` as
+    UniProt writes it when the record has an accession (``sp``, or ``tr`` when
+    the entry name is TrEMBL's ``ACCESSION_SPECIES``; the accession stands in
+    for a missing entry name); the record id otherwise."""
+    accession = _word(protein_accession(rec))
+    if accession == "-":
+        return _word(rec["record_id"])
+    entry = _word((rec.get("protein") or {}).get("entry_name"))
+    if entry == "-":
+        entry = accession
+    db = "tr" if entry.upper().startswith(accession.upper() + "_") or entry == accession else "sp"
+    return f"{db}|{accession}|{entry}"
 
 
-def fasta_entry(rec: dict, line_width: int = DEFAULT_FASTA_LINE_WIDTH) -> str:
+def fasta_header(rec: dict, fid: str | None = None) -> str:
+    """``>ID [ENTRY_NAME] protein name OS=organism GN=symbol`` (UniProt's
+    layout; ``ID`` from :func:`fasta_id` or ``fid``). The entry name follows
+    the id only when the id does not hold it (no accession); ``OS=`` and
+    ``GN=`` are left out when unknown; the symbol never holds white space
+    (runs become ``_``)."""
+    protein = rec.get("protein") or {}
+    fid = fid or fasta_id(rec)
+    words = [">" + fid]
+    entry = _word(protein.get("entry_name"))
+    if "|" not in fid and entry != "-":
+        words.append(entry)
+    name = " ".join(str(protein.get("name") or "").split())
+    if name:
+        words.append(name)
+    organism = " ".join(str(rec.get("organism") or "").split())
+    if organism:
+        words.append(f"OS={organism}")
+    if _word(rec.get("symbol")) != "-":
+        words.append(f"GN={_word(rec.get('symbol'))}")
+    return " ".join(words)
+
+
+def fasta_entry(rec: dict, line_width: int = DEFAULT_FASTA_LINE_WIDTH, seen: set | None = None) -> str:
+    """One FASTA record. ``seen`` (the ids and accessions written so far) keeps
+    them unique: a second record with an accession already written is named
+    by its record id."""
+    fid = fasta_id(rec)
+    if seen is not None:
+        key = fid.split("|")[1] if "|" in fid else fid
+        if key in seen:
+            fid = key = _word(rec["record_id"])
+        seen.add(key)
     seq = rec["protein"]["sequence"]
     lines = [seq[i : i + line_width] for i in range(0, len(seq), line_width)]
-    return fasta_header(rec) + "\n" + "\n".join(lines) + "\n"
+    return fasta_header(rec, fid) + "\n" + "\n".join(lines) + "\n"
 
 
 def check_row(rec: dict, result: ProteinCheck) -> list[str]:
@@ -429,6 +467,7 @@ def check_proteins(
         raise ConfigError("protein_qc: fasta_line_width must be at least 1")
     n = n_pass = 0
     codes: Counter = Counter()
+    fasta_ids: set = set()
     with contextlib.ExitStack() as stack:
         out_checks = stack.enter_context(PROTEIN_CHECKS.writer(checks))
         fh_fasta = stack.enter_context(AtomicWriter(fasta))
@@ -442,7 +481,7 @@ def check_proteins(
             out_proteins.row(protein_row(rec, result))
             if result.status == PASS:
                 n_pass += 1
-                fh_fasta.write(fasta_entry(rec, fasta_line_width))
+                fh_fasta.write(fasta_entry(rec, fasta_line_width, fasta_ids))
             else:
                 codes.update(result.failed_checks)
                 log.info("%s: protein fails QC: %s", rec["record_id"], result.reason)

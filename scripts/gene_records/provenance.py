@@ -18,7 +18,7 @@ from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
 
 log = logging.getLogger("gene_records")
 
-PACKAGES = ("snakemake", "pandas", "numpy", "biopython", "PyYAML", "jsonschema")
+PACKAGES = ("snakemake", "pandas", "pyarrow", "numpy", "biopython", "PyYAML", "jsonschema")
 
 
 _COUNTED = (".tsv", ".gmt", ".fasta", ".jsonl")

@@ -63,25 +63,25 @@ _REJECTED_RECORD_COLUMNS = (
 BATCH_INDEX = Table(
     "batch_index", "results/parsed/batch_{batch}.index.tsv", _RECORD_COLUMNS,
     "per-batch intermediate: the records.tsv rows of one parse batch", "parse",
-    sort_key=("record_id",), target=False)
+    sort_key=("record_id",), target=False, unique=True)
 BATCH_REJECTED = Table(
     "batch_rejected", "results/parsed/batch_{batch}.rejected.tsv", _REJECTED_RECORD_COLUMNS,
     "per-batch intermediate: the records of one parse batch that were rejected", "parse",
-    sort_key=("source_file", "reason"), target=False)
+    sort_key=("source_file", "reason"), target=False, unique=True)
 BATCH_JSONL = Output(
     "batch_jsonl", "results/parsed/batch_{batch}.jsonl", "jsonl",
     "per-batch intermediate: one canonical JSON record per line, sorted by record_id", "parse", target=False)
 RECORDS = Table(
     "records", "results/tables/records.tsv", _RECORD_COLUMNS,
-    "one row per accepted record", "parse", sort_key=("record_id",))
+    "one row per accepted record", "parse", sort_key=("record_id",), unique=True)
 REJECTED_RECORDS = Table(
     "rejected_records", "results/qc/rejected_records.tsv", _REJECTED_RECORD_COLUMNS,
     "every record that was rejected (`on_bad_record: skip`); header only when none was", "parse",
-    sort_key=("source_file", "reason"))
+    sort_key=("source_file", "reason"), unique=True)
 RECORD_MANIFEST = Table(
     "record_manifest", "results/records/manifest.tsv",
     (RECORD_ID, C("json_file", STRING, "the JSON file, relative to `results/records/`", required=True), SHA256),
-    "the canonical JSON file of every accepted record", "parse", sort_key=("record_id",))
+    "the canonical JSON file of every accepted record", "parse", sort_key=("record_id",), unique=True)
 RECORD_JSON = Output(
     "record_json", "results/records/{record_id}.json", "json",
     "one canonical JSON file per record (sorted keys, compact, UTF-8, one line); its layout is the JSON "
@@ -124,7 +124,7 @@ PROTEIN_CHECKS = Table(
      C("computed_crc64", STRING, "Biopython's CRC64 of the sequence"),
      C("status", STRING, "`pass` or `fail`", required=True),
      C("reason", STRING, "empty on pass; otherwise every failed check, `; `-joined (see Protein QC)")),
-    "one row per protein (Genular pages)", "qc", sort_key=("record_id",))
+    "one row per protein (Genular pages)", "qc", sort_key=("record_id",), unique=True)
 PROTEINS = Table(
     "proteins", "results/tables/proteins.tsv",
     (RECORD_ID, SOURCE, SYMBOL, ORGANISM,
@@ -135,25 +135,26 @@ PROTEINS = Table(
      C("mass_da", NUMBER, "computed mass, 2 decimals"),
      C("crc64", STRING, "computed CRC64"),
      C("status", STRING, "`pass` or `fail`, as in protein_checks.tsv", required=True)),
-    "one row per protein (pass or fail)", "qc", sort_key=("record_id",))
+    "one row per protein (pass or fail)", "qc", sort_key=("record_id",), unique=True)
 PROTEINS_FASTA = Output(
     "proteins_fasta", "results/proteins/proteins.fasta", "fasta",
-    "every protein whose status is `pass`, sorted by record_id; header `>record_id accession symbol organism`",
+    "every protein whose status is `pass`, sorted by record_id; header `>sp|ACCESSION|ENTRY_NAME name "
+    "OS=organism GN=symbol` (UniProt's layout), `>record_id ENTRY_NAME name OS=... GN=...` without an accession",
     "qc")
 
 # ----------------------------------------------------------- interactions
 INTERACTIONS = Table(
     "interactions", "results/tables/interactions.tsv", _INTERACTION_COLUMNS,
     "one row per distinct (TF, target) pair, merged from pages, downloads and whole-organism tables",
-    "interactions", sort_key=("tf_uniprot", "target_uniprot"))
+    "interactions", sort_key=("tf_uniprot", "target_uniprot"), unique=True)
 BY_TF = Table(
     "by_tf", "results/tf_targets/by_tf/{tf_uniprot}.tsv", _INTERACTION_COLUMNS,
     "all targets of one TF: the rows of interactions.tsv with that TF", "interactions",
-    sort_key=("tf_uniprot", "target_uniprot"), target=False)
+    sort_key=("tf_uniprot", "target_uniprot"), target=False, unique=True)
 BY_TARGET = Table(
     "by_target", "results/tf_targets/by_target/{target_uniprot}.tsv", _INTERACTION_COLUMNS,
     "all TFs of one target: the rows of interactions.tsv with that target", "interactions",
-    sort_key=("tf_uniprot", "target_uniprot"), target=False)
+    sort_key=("tf_uniprot", "target_uniprot"), target=False, unique=True)
 BY_TF_DIR = Output(
     "by_tf_dir", "results/tf_targets/by_tf", "directory", "one `<tf_uniprot>.tsv` per TF (see by_tf)",
     "interactions")
@@ -167,7 +168,7 @@ SPLIT_INDEX = Table(
      C("role", STRING, "`tf` (file in `by_tf/`) or `target` (file in `by_target/`)", required=True),
      C("n_interactions", INTEGER, "rows in the file", required=True),
      C("path", STRING, "the file, relative to the index's folder: `by_tf/Q06945.tsv`", required=True)),
-    "one row per split file", "interactions", sort_key=("uniprot", "role"))
+    "one row per split file", "interactions", sort_key=("uniprot", "role"), unique=True)
 REGULONS_DIR = Output(
     "regulons_dir", "results/tf_targets/regulons", "directory",
     "per organism `<slug>`: the gene sets `<slug>.uniprot.gmt` and `<slug>.symbols.gmt` and the networks "
@@ -226,14 +227,14 @@ REGULON_INDEX = Table(
      C("uniprot_network", STRING, "the file", required=True),
      C("symbols_network", STRING, "the file", required=True)),
     "one row per organism of interactions.tsv: its regulon files and counts", "interactions",
-    sort_key=("slug",))
+    sort_key=("slug",), unique=True)
 MISSING_DOWNLOADS = Table(
     "missing_downloads", "results/qc/missing_downloads.tsv",
     (RECORD_ID,
      C("field", STRING, "`tfs_download` or `targets_download`", required=True),
      C("file_name", STRING, "the file the page names", required=True)),
     "downloads that pages name but that were not found", "interactions",
-    sort_key=("record_id", "field", "file_name"))
+    sort_key=("record_id", "field", "file_name"), unique=True)
 REJECTED_INTERACTIONS = Table(
     "rejected_interactions", "results/qc/rejected_interactions.tsv",
     (C("file", STRING, "the input (page record id or file)", required=True),
@@ -274,7 +275,7 @@ CELL_EXPRESSION = Table(
      C("fold_change", NUMBER, "the page's fold change (can be negative)"),
      C("cell_significance_index", NUMBER, "the page's Cell Significance Index (CSI; can be negative)")),
     "Genular cell-type expression, long format: one row per gene and cell type", "expression",
-    sort_key=("record_id", "cell_ontology_id", "cell_name"))
+    sort_key=("record_id", "cell_ontology_id", "cell_name"), unique=True)
 _MATRIX_KEYS = (
     C("cell_ontology_id", STRING, "Cell Ontology id", required=True),
     C("cell_name", STRING, "the cell type name"),
@@ -285,12 +286,12 @@ FOLD_CHANGE_MATRIX = Table(
     "cell_expression_fold_change", "results/tables/cell_expression_fold_change.tsv", _MATRIX_KEYS,
     "cell types x genes: the fold change; empty when the gene's page does not list the cell type",
     "expression", sort_key=("cell_ontology_id", "cell_name"), extra=_MATRIX_EXTRA,
-    extra_column=C("<gene>", NUMBER, "fold change"))
+    extra_column=C("<gene>", NUMBER, "fold change"), unique=True)
 CSI_MATRIX = Table(
     "cell_expression_csi", "results/tables/cell_expression_csi.tsv", _MATRIX_KEYS,
     "cell types x genes: the Cell Significance Index; empty when the gene's page does not list the cell type",
     "expression", sort_key=("cell_ontology_id", "cell_name"), extra=_MATRIX_EXTRA,
-    extra_column=C("<gene>", NUMBER, "Cell Significance Index"))
+    extra_column=C("<gene>", NUMBER, "Cell Significance Index"), unique=True)
 INSITU_EXPRESSION = Table(
     "insitu_expression", "results/tables/insitu_expression.tsv",
     (RECORD_ID, SYMBOL,
@@ -310,7 +311,7 @@ INSITU_MATRIX = Table(
     sort_key=("record_id",),
     extra="one column per location of insitu_expression.tsv (including `unspecified location`), sorted ignoring case",
     extra_column=C("<location>", LIST, "HH stage numbers ascending, then labels without one; "
-                   "empty: not seen there", items=STRING))
+                   "empty: not seen there", items=STRING), unique=True)
 
 # ------------------------------------------------------------------ genes
 GENES = Table(
@@ -389,6 +390,19 @@ REPORT_TOP_TFS = Table(
     "the 100 TFs with the most targets", "report", target=False,
     order="by `targets` (most first), then `tf_uniprot`")
 
+# --------------------------------------------- typed copies, data package
+PARQUET_TABLES = ("interactions", "cell_expression", "insitu_expression", "genes")
+PARQUET_INTERACTIONS, PARQUET_CELL_EXPRESSION, PARQUET_INSITU_EXPRESSION, PARQUET_GENES = (
+    Output(f"{t}_parquet", f"results/parquet/{t}.parquet", "parquet",
+           f"typed copy of `{t}.tsv` (declared types; a `list` column is `list<string>`, an empty cell `[]`); "
+           "written when the config's `parquet` is true", "package", switch="parquet")
+    for t in PARQUET_TABLES
+)
+DATAPACKAGE = Output(
+    "datapackage", "results/datapackage.json", "json",
+    "Frictionless Data Package: one tabular resource with its Table Schema (types, missing values, "
+    "primary key, required columns) per table of the run, split files included", "package")
+
 # ------------------------------------------------------------- provenance
 MANIFEST = Table(
     "manifest", "results/provenance/manifest.tsv",
@@ -398,7 +412,7 @@ MANIFEST = Table(
      C("size", INTEGER, "bytes"),
      C("rows", INTEGER, "data rows of a TSV, records of a FASTA, lines of a GMT/JSONL; empty otherwise")),
     "every input, the config in effect and every output but the provenance folder", "provenance",
-    sort_key=("kind", "path"), order="inputs first, then the config, then outputs; each by path")
+    sort_key=("kind", "path"), order="inputs first, then the config, then outputs; each by path", unique=True)
 VERSIONS = Table(
     "versions", "results/provenance/versions.tsv",
     (C("component", STRING, "gene-records, git commit, Python or a package", required=True),
@@ -411,7 +425,7 @@ TABLES: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinsta
 OUTPUTS: dict[str, Table | Output] = {
     v.name: v for v in list(globals().values()) if isinstance(v, (Table, Output))
 }
-STAGES = ("parse", "qc", "interactions", "expression", "genes", "report", "provenance")
+STAGES = ("parse", "qc", "interactions", "expression", "genes", "report", "package", "provenance")
 
 
 def path(name: str) -> str:
@@ -419,11 +433,18 @@ def path(name: str) -> str:
     return OUTPUTS[name].path
 
 
-def targets(include_provenance: bool = True) -> list[str]:
-    """The default target: every final output without wildcards, in stage order."""
+def targets(include_provenance: bool = True, config: dict | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
+    """The default target: every final output without wildcards, in stage order
+    (an output with a ``switch`` only when ``config[switch]`` is true; names
+    in ``exclude`` left out)."""
     out = []
     for stage in STAGES:
         if stage == "provenance" and not include_provenance:
             continue
-        out += [o.path for o in OUTPUTS.values() if o.stage == stage and o.target and "{" not in o.path]
+        out += [
+            o.path
+            for o in OUTPUTS.values()
+            if o.stage == stage and o.target and "{" not in o.path and o.name not in exclude
+            and (not getattr(o, "switch", "") or (config or {}).get(o.switch, False))
+        ]
     return out

@@ -61,6 +61,7 @@ class Output:
     description: str
     stage: str
     target: bool = True  # listed in the default target (rule all)
+    switch: str = ""  # a boolean config key: written (and a target) only when it is true
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class Table:
     once per batch or per protein); ``sort_key`` the columns rows are sorted by
     (documentation: producers sort); ``extra`` describes the columns that
     follow the declared ones in a wide table (one per gene, location, ...),
-    ``None`` for a table with exactly the declared columns.
+    ``None`` for a table with exactly the declared columns. ``unique``: no two
+    rows share their ``sort_key`` values (the data package's primary key).
     """
 
     name: str
@@ -85,6 +87,7 @@ class Table:
     target: bool = True
     format: str = "tsv"
     order: str = ""  # the row order in words, where ``sort_key`` alone does not say it
+    unique: bool = False
     _index: dict = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self):
@@ -94,6 +97,8 @@ class Table:
         for key in self.sort_key:
             if key not in names:
                 raise ValueError(f"table {self.name}: sort key {key!r} is not a column")
+        if self.unique and not self.sort_key:
+            raise ValueError(f"table {self.name}: `unique` needs a sort key")
         object.__setattr__(self, "_index", {n: i for i, n in enumerate(names)})
 
     @property

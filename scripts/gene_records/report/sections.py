@@ -13,6 +13,7 @@ from collections import Counter
 
 import yaml
 
+from .. import tables
 from . import plots
 from .model import Facts, Heading, Para, Plot, Pre, Section, Table, tflink_link, uniprot_link
 from .readers import FirstRows, Heatmap, InsituStats, InteractionStats, ProteinStats, RecordStats
@@ -77,6 +78,12 @@ def _pct(part: int, whole: int) -> str:
     return f"{100.0 * part / whole:.1f}%" if whole else "-"
 
 
+def typed_outputs(config: dict) -> list:
+    """The files for downstream tools the run writes next to the tables:
+    the data package and, with ``parquet`` on, the Parquet copies."""
+    return [o for o in tables.OUTPUTS.values() if o.stage == "package" and (not o.switch or config.get(o.switch, True))]
+
+
 def run_section(
     config: dict,
     stats: RecordStats,
@@ -123,6 +130,9 @@ def run_section(
             ]
         )
     s.blocks.append(Table("Other inputs", ["kind", "path", "files", "size"], rows, len(rows)))
+    rows = [[o.path, o.description] for o in typed_outputs(config)]
+    s.blocks.append(Table("Typed copies and the data package (README: Reading the outputs)", ["file", "what"], rows,
+                          len(rows)))  # fmt: skip
     s.blocks.append(
         Table("Workflow and package versions", ["component", "version"], [list(v) for v in versions], len(versions))
     )
