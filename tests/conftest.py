@@ -106,12 +106,11 @@ def corpus_run(tmp_path_factory) -> Path:
     return workdir
 
 
-@pytest.fixture(scope="session")
-def downstream_python() -> str:
-    """The Python of the downstream tools' venv (decoupler, gseapy, polars, DuckDB, ...;
-    tests/requirements-downstream.txt): ``GENE_RECORDS_DOWNSTREAM_PYTHON`` or
-    ``REPO/.venv-downstream/bin/python``. Missing: the test fails under CI or as root, and is
-    skipped otherwise."""
+def find_downstream_python() -> str:
+    """The Python of the downstream tools' venv (decoupler, gseapy, polars, DuckDB,
+    frictionless, pyarrow, pyfaidx, Biopython; tests/requirements-downstream.txt):
+    ``GENE_RECORDS_DOWNSTREAM_PYTHON`` or ``REPO/.venv-downstream/bin/python``. Missing: the
+    test fails under CI or as root (``make test`` sets the venv up), and is skipped otherwise."""
     path = os.environ.get("GENE_RECORDS_DOWNSTREAM_PYTHON") or str(REPO / ".venv-downstream" / "bin" / "python")
     if not (os.path.isfile(path) and os.access(path, os.X_OK)):
         message = f"the downstream venv's Python {path} is missing (pip install -r tests/requirements-downstream.txt)"
@@ -119,6 +118,11 @@ def downstream_python() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+@pytest.fixture(scope="session")
+def downstream_python() -> str:
+    return find_downstream_python()
 
 
 def run_downstream(python: str, code: str, *args: str) -> subprocess.CompletedProcess:
@@ -144,18 +148,3 @@ def copy_record(tmp_path):
         return dst
 
     return _copy
-
-
-def downstream_python() -> str:
-    """The Python of the downstream-tools venv (tests/requirements-downstream.txt:
-    decoupler, gseapy, polars, DuckDB, frictionless, pyarrow, pyfaidx, Biopython):
-    ``GENE_RECORDS_DOWNSTREAM_PYTHON``, else ``REPO/.venv-downstream/bin/python``.
-    Missing: the test fails when the suite runs as root (``make test`` sets the
-    venv up) or under CI, and is skipped otherwise."""
-    path = os.environ.get("GENE_RECORDS_DOWNSTREAM_PYTHON") or str(REPO / ".venv-downstream" / "bin" / "python")
-    if not os.access(path, os.X_OK):
-        message = f"no downstream-tools venv at {path} (pip install -r tests/requirements-downstream.txt)"
-        if ci() or os.geteuid() == 0:
-            pytest.fail(message)
-        pytest.skip(message)
-    return path

@@ -1,7 +1,7 @@
 """Typed, self-describing outputs (issue 14, items 4-6): results/datapackage.json
 (Frictionless), the Parquet copies, the README's reader recipes (pandas, polars,
 DuckDB), gene_records.load_table, and the FASTA headers read by Biopython and
-pyfaidx. The downstream tools run in their own venv (conftest.downstream_python)."""
+pyfaidx. The downstream tools run in their own venv (conftest.find_downstream_python)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import SHARED_CORPUS, downstream_python, run_workflow
+from conftest import find_downstream_python
 
 import gene_records
 from gene_records import docs, tables
@@ -20,21 +20,6 @@ from gene_records.protein_qc import fasta_entry
 from gene_records.tsv import read_tsv
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def corpus_run(tmp_path_factory) -> Path:
-    """One run over the shared corpus (seeds, tflink, geisha; skip mode)."""
-    if not SHARED_CORPUS.is_dir():
-        pytest.skip(f"{SHARED_CORPUS} not present")
-    workdir = tmp_path_factory.mktemp("corpus_run")
-    run_workflow(
-        workdir,
-        records=[str(SHARED_CORPUS / s) for s in ("seeds", "tflink", "geisha")],
-        tflink_downloads=[str(SHARED_CORPUS / "tflink_downloads")],
-        on_bad_record="skip",
-    )
-    return workdir
 
 
 @pytest.fixture(params=["bundled", "corpus"])
@@ -60,7 +45,7 @@ def table_files(workdir: Path) -> list[tuple[str, Path]]:
 def downstream(script: str, *args: str) -> dict:
     """Run ``script`` in the downstream venv; it prints one JSON object."""
     proc = subprocess.run(
-        [downstream_python(), "-c", textwrap.dedent(script), *args], capture_output=True, text=True, timeout=1800
+        [find_downstream_python(), "-c", textwrap.dedent(script), *args], capture_output=True, text=True, timeout=1800
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -102,7 +87,7 @@ def test_datapackage_validates_with_frictionless(run_dir):
 
 def test_datapackage_cli_validates_bundled_run(bundled_run):
     proc = subprocess.run(
-        [downstream_python(), "-m", "frictionless", "validate", "datapackage.json"],
+        [find_downstream_python(), "-m", "frictionless", "validate", "datapackage.json"],
         cwd=bundled_run / "results", capture_output=True, text=True, timeout=1800,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:]
@@ -169,7 +154,7 @@ def test_reader_recipes_read_every_table_and_split_file(run_dir, tmp_path):
         jobs.append({"path": str(path), "lines": docs.reader_lines(decl, str(path))})
         expected[str(path)] = (decl, *read_tsv(str(path)))
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    proc = subprocess.run([downstream_python(), "-c", _READERS, str(tmp_path / "jobs.json")],
+    proc = subprocess.run([find_downstream_python(), "-c", _READERS, str(tmp_path / "jobs.json")],
                           capture_output=True, text=True, timeout=1800)  # fmt: skip
     assert proc.returncode == 0, proc.stderr[-4000:]
     results = json.loads(proc.stdout)
