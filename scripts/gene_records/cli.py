@@ -15,6 +15,7 @@ file, the place and the problem, and exit status 1; never a traceback.
 
 from __future__ import annotations
 
+import errno
 import inspect
 import json
 import logging
@@ -23,6 +24,7 @@ import sys
 import typing
 
 from .errors import ConfigError, RecordError
+from .paths import display
 
 log = logging.getLogger("gene_records")
 
@@ -150,3 +152,27 @@ def run(func, smk=None, argv: list[str] | None = None) -> None:
         raise SystemExit(1) from None
     except StepFailed:
         raise SystemExit(1) from None
+    except OSError as exc:
+        # a full disk, a file that vanished or cannot be opened: one line
+        # naming the file (or, for a write that does not know its file, the
+        # step's outputs), never a traceback
+        _setup_logging(log_path) if not log.handlers else None
+        log.error(os_error_line(exc, kwargs if "kwargs" in locals() else {}, smk))
+        raise SystemExit(1) from None
+
+
+def os_error_line(exc: OSError, kwargs: dict, smk=None) -> str:
+    """One line for an ``OSError`` of a step: ``<file>: <problem>``."""
+    problem = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        problem += " (free some space and run again: no partial output was left)"
+    names = [exc.filename, exc.filename2]
+    names = [display(os.fsdecode(n) if isinstance(n, bytes) else str(n)) for n in names if n is not None]
+    if names:
+        return f"{' -> '.join(names)}: {problem}"
+    if smk is not None:
+        outputs = [str(o) for o in smk.output]
+    else:
+        outputs = [str(v) for v in kwargs.values() if isinstance(v, str) and os.sep in v]
+    shown = ", ".join(display(o) for o in outputs[:5]) + (f" and {len(outputs) - 5} more" if len(outputs) > 5 else "")
+    return f"writing {shown or 'the outputs'}: {problem}"
