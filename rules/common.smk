@@ -13,24 +13,58 @@ WORKFLOW_DIR = os.path.normpath(os.path.join(str(workflow.current_basedir), ".."
 SCRIPTS = os.path.join(WORKFLOW_DIR, "scripts")
 LIBRARY = os.path.join(SCRIPTS, "gene_records")
 sys.path.insert(0, SCRIPTS)
-from gene_records.parse import assign_batches, discover  # noqa: E402
+from gene_records.parse import assign_batches, discover_entries  # noqa: E402
+from gene_records.paths import encode_path  # noqa: E402
 
 
 def library(*modules):
     """The library files a rule's step uses: inputs, so a code change reruns it."""
-    core = ("__init__", "cli", "errors", "io", "ids", "records")
+    core = ("__init__", "cli", "errors", "io", "ids", "paths", "records")
     return [f"{LIBRARY}/{m}.py" for m in sorted(set(core + modules))]
 
 
 # ---- record discovery and stable batches ---------------------------------
-RECORD_FILES = discover(config["records"])
-BATCHES = assign_batches(RECORD_FILES, config["records_per_batch"])
+# Only regular files become inputs. Entries that cannot be read safely
+# (dangling or outside links, FIFOs, sockets, devices) are never inputs (a
+# missing input would stop the whole DAG, a FIFO would block): each goes to
+# its batch's parse job as a param and is rejected there with its reason.
+# Record files whose names Snakemake cannot handle (bytes that are not UTF-8
+# break its lock files) reach the parse job as a param too, in table form.
+RECORD_FILES, UNREADABLE = discover_entries(config["records"])
+BATCHES = assign_batches(
+    sorted(RECORD_FILES + list(UNREADABLE)), config["records_per_batch"]
+)
 BATCH_RE = r"[0-9]+"
 
 
 def batch_records(wildcards):
     """Input function: the record files of one batch (user paths: local())."""
-    return [local(f) for f in BATCHES[wildcards.batch]]
+    return [
+        local(f)
+        for f in BATCHES[wildcards.batch]
+        if f not in UNREADABLE and encode_path(f) == f
+    ]
+
+
+def batch_escaped_records(wildcards):
+    """Param function: the batch's record files whose names Snakemake cannot
+    take as inputs (not UTF-8, control characters), `<table form>TAB<mtime
+    ns>TAB<size>`: a changed file changes the param, which reruns the batch."""
+    out = []
+    for f in BATCHES[wildcards.batch]:
+        if f not in UNREADABLE and encode_path(f) != f:
+            st = os.stat(f)
+            out.append(f"{encode_path(f)}\t{st.st_mtime_ns}\t{st.st_size}")
+    return out
+
+
+def batch_unreadable(wildcards):
+    """Param function: the batch's unreadable entries, `<table form>TAB<reason>`."""
+    return [
+        f"{encode_path(f)}\t{UNREADABLE[f]}"
+        for f in BATCHES[wildcards.batch]
+        if f in UNREADABLE
+    ]
 
 
 def batch_outputs(kind):
