@@ -53,8 +53,12 @@ def batch_escaped_records(wildcards):
     out = []
     for f in BATCHES[wildcards.batch]:
         if f not in UNREADABLE and encode_path(f) != f:
-            st = os.stat(f)
-            out.append(f"{encode_path(f)}\t{st.st_mtime_ns}\t{st.st_size}")
+            try:
+                st = os.stat(f)
+                signature = f"{st.st_mtime_ns}\t{st.st_size}"
+            except OSError:  # gone since discovery: the parse job says so
+                signature = "missing"
+            out.append(f"{encode_path(f)}\t{signature}")
     return out
 
 
