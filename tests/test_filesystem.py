@@ -40,6 +40,12 @@ GOOD = [SOX2, SOX4, SOS2, SOX14] + sorted((RECORDS / "geisha").iterdir())[:4] + 
 
 # ---------------------------------------------------------------- helpers
 
+# Jobs import gene_records from this checkout first (Snakemake appends the
+# workflow's scripts/ to sys.path, after any installed copy of the package).
+ENV = {**os.environ, "LC_ALL": "C.UTF-8", "PYTHONPATH": os.pathsep.join(
+    p for p in (str(REPO / "scripts"), os.environ.get("PYTHONPATH", "")) if p
+)}
+
 
 def run_bounded(workdir: Path, records: list[str], on_bad_record: str, timeout: float = RUN_BOUND_S):
     """Run the workflow; return (CompletedProcess, seconds). Fails the test if
@@ -50,7 +56,7 @@ def run_bounded(workdir: Path, records: list[str], on_bad_record: str, timeout: 
     start = time.monotonic()
     try:
         proc = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, "LC_ALL": "C.UTF-8"},
+            cmd, capture_output=True, text=True, timeout=timeout, env=ENV,
             errors="surrogateescape",
         )
     except subprocess.TimeoutExpired:
@@ -395,7 +401,7 @@ def test_hostile_file_names_reach_every_table(tmp_path, reference):
     assert verify.returncode == 1 and f"input {encode_path(tab)}: changed since the run" in verify.stderr
     dry = subprocess.run(
         [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(wd), "--configfile", str(wd / "config.yaml"), "-n"],
-        capture_output=True, text=True, timeout=RUN_BOUND_S, errors="surrogateescape",
+        capture_output=True, text=True, timeout=RUN_BOUND_S, errors="surrogateescape", env=ENV,
     )
     assert "parse_records" in dry.stdout, dry.stdout[-2000:]
 
@@ -522,7 +528,7 @@ def test_a_run_killed_mid_way_leaves_nothing_a_rerun_takes_for_complete(tmp_path
     wd.mkdir()
     config = write_config(wd, records=[str(folder)], tflink_downloads=[str(DOWNLOADS)], on_bad_record="skip")
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(wd), "--configfile", str(config), "--cores", "2"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, env=ENV)
     deadline = time.monotonic() + RUN_BOUND_S
     # kill the whole process group (Snakemake and its jobs) while
     # split_interactions writes its work folder: outputs of earlier steps
@@ -539,7 +545,7 @@ def test_a_run_killed_mid_way_leaves_nothing_a_rerun_takes_for_complete(tmp_path
     temporaries = sorted(str(p.relative_to(wd)) for p in (wd / "results").rglob(".*") if hidden(str(p)))
     print(f"\nkilled run: {len(temporaries)} temporaries left under hidden names: {temporaries[:3]}")
     # Snakemake's lock outlives a SIGKILL: --unlock, as its message says, then rerun
-    subprocess.run([*cmd, "--unlock"], capture_output=True, timeout=RUN_BOUND_S, check=True)
+    subprocess.run([*cmd, "--unlock"], capture_output=True, timeout=RUN_BOUND_S, check=True, env=ENV)
     rerun, seconds = run_bounded(wd, [str(folder)], "skip")
     assert rerun.returncode == 0, rerun.stderr[-4000:]
     assert_no_traceback(wd, rerun)

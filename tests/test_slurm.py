@@ -196,6 +196,9 @@ def slurm_cluster():
     # The private configuration; $STATE/bin/srun passes it on inside jobs
     # (the jobstep plugin drops SLURM_* variables before srun).
     env = {**os.environ, "SLURM_CONF": str(STATE / "slurm.conf"), "PATH": f"{STATE / 'bin'}:{os.environ['PATH']}"}
+    # jobs import gene_records from this checkout first (Snakemake appends
+    # scripts/ to sys.path, after any installed copy of the package)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "scripts"), os.environ.get("PYTHONPATH", "")) if p)
     yield {"cpus": node_cpus(env), "env": env, "local": True, "etc_before": etc_before}
     if started:
         subprocess.run([str(STOP), *started], capture_output=True, text=True, timeout=120)
