@@ -308,6 +308,37 @@ def test_bad_entries_fail_the_run_with_one_line_each_in_fail_mode(hostile_folder
     assert not (wd / "results" / "tables" / "records.tsv").exists()
 
 
+ALONE = {
+    # the three cases of the issue, each alone next to the good records
+    "dangling": ("x.md", lambda p: p.symlink_to("nowhere"), "dangling symbolic link (-> nowhere: no such file)"),
+    "fifo": ("pipe.md", lambda p: os.mkfifo(p), "a named pipe (FIFO), not a regular file"),
+    "device": ("zero.md", lambda p: p.symlink_to("/dev/zero"), "symbolic link to a character device (/dev/zero), not a regular file"),
+}
+
+
+@pytest.mark.parametrize("mode", ["skip", "fail"])
+@pytest.mark.parametrize("case", sorted(ALONE))
+def test_each_bad_entry_alone(tmp_path, reference, case, mode):
+    name, make, reason = ALONE[case]
+    folder = good_folder(tmp_path)
+    make(folder / name)
+    wd = tmp_path / "wd"
+    proc, seconds = run_bounded(wd, [str(folder)], mode)
+    print(f"\n{case} alone, {mode}: {seconds:.1f} s, exit {proc.returncode}")
+    assert_no_traceback(wd, proc)
+    line = f"{folder}/{name}: {reason}"
+    if mode == "fail":
+        assert proc.returncode == 1
+        assert f"gene-records ERROR: {line}" in proc.stderr.splitlines()
+        return
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert f"gene-records WARNING: {line}" in proc.stderr.splitlines()
+    assert rejected(wd) == {f"{folder}/{name}": reason}
+    assert_rectangular(wd / "results")
+    assert comparable(results(wd)) == comparable(results(reference))
+    assert records_without_paths(wd) == records_without_paths(reference)
+
+
 # ---------------------------------------------------------------- file names as data
 
 
