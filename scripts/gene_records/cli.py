@@ -208,4 +208,6 @@ def os_error_line(exc: OSError, kwargs: dict, smk=None) -> str:
     else:
         outputs = [str(v) for v in kwargs.values() if isinstance(v, str) and os.sep in v]
     shown = ", ".join(display(o) for o in outputs[:5]) + (f" and {len(outputs) - 5} more" if len(outputs) > 5 else "")
-    return f"writing {shown or 'the outputs'}: {problem}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # only writes raise these
+        return f"writing {shown or 'the outputs'}: {problem}"
+    return f"{shown or 'the step'} (the step's outputs): {problem}"
