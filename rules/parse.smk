@@ -25,6 +25,8 @@ rule parse_records:
     params:
         on_bad_record=config["on_bad_record"],
         max_record_bytes=config["max_record_bytes"],
+        unreadable=batch_unreadable,
+        escaped_records=batch_escaped_records,
     script:
         "../scripts/parse_records.py"
 

@@ -1,10 +1,19 @@
 """The workflow on a real Slurm cluster with profiles/slurm.
 
 tests/slurm/setup.sh installs Debian's slurm-wlm and munge (when missing) and
-starts a one-node cluster on localhost; the fixture stops at the end what that
-call started. Where Slurm cannot start (not root, no apt-get) the Slurm run is
-skipped with the reason, except under CI=true, where it must run and a failed
-set-up fails the test.
+starts a private one-node cluster on localhost (its own slurm.conf, state and
+ports under $GENE_RECORDS_SLURM_STATE; a machine's own Slurm and /etc/slurm
+are never touched); the fixture stops at the end what that call started.
+Where Slurm cannot start (not root, no apt-get, its ports taken) the Slurm
+runs are skipped with the reason, except under CI=true, where they must run
+and a failed set-up fails the test.
+
+GENE_RECORDS_SLURM_TEST_CLUSTER=existing runs them on the machine's own
+cluster instead (as configured for its clients: SLURM_CONF or /etc/slurm),
+with GENE_RECORDS_SLURM_TEST_ARGS added to every snakemake command (e.g.
+"--default-resources slurm_partition=short slurm_account=lab42"); the checks
+that need the local test cluster (its controller's log, killing slurmstepd,
+memory enforcement) are skipped there.
 
 The profile checks and the 50,000-record submission count need no cluster.
 """
@@ -14,20 +23,24 @@ from __future__ import annotations
 import math
 import os
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import REPO, SNAKEMAKE, run_workflow, write_config
+from conftest import REPO, SNAKEMAKE, ci, run_workflow, write_config
 
 PROFILE = REPO / "profiles" / "slurm"
 SETUP = REPO / "tests" / "slurm" / "setup.sh"
 STOP = REPO / "tests" / "slurm" / "stop.sh"
 STATE = Path(os.environ.get("GENE_RECORDS_SLURM_STATE", "/var/lib/gene-records-slurm"))
-CI = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+CI = ci()  # one reading of CI for the whole suite (tests/conftest.py)
+EXISTING = os.environ.get("GENE_RECORDS_SLURM_TEST_CLUSTER", "").strip() == "existing"
+EXTRA_ARGS = shlex.split(os.environ.get("GENE_RECORDS_SLURM_TEST_ARGS", ""))
 # Records per batch in the Slurm run: the 87 bundled records make 16 batches,
 # so the profile's grouping is exercised (16 parse jobs, one submission).
 RUN_RECORDS_PER_BATCH = 10
@@ -146,9 +159,30 @@ def test_50000_records_make_few_slurm_submissions(tmp_path):
 # ---------------------------------------------------------------- a real run
 
 
+def etc_slurm() -> list[tuple[str, int, int]]:
+    """/etc/slurm as it is (a machine's own Slurm): name, size, mtime of each file."""
+    root = Path("/etc/slurm")
+    return [(str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()] if root.is_dir() else []
+
+
+def node_cpus(env: dict) -> int:
+    out = subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True, check=True, env=env, timeout=60)
+    return int(out.stdout.split()[0])
+
+
 @pytest.fixture(scope="module")
 def slurm_cluster():
-    """The one-node cluster of tests/slurm/setup.sh; stops what this call started."""
+    """The private one-node cluster of tests/slurm/setup.sh (or, with
+    GENE_RECORDS_SLURM_TEST_CLUSTER=existing, the machine's own); stops what
+    this call started. Yields the environment for Slurm's clients."""
+    if EXISTING:
+        try:
+            cpus = node_cpus(dict(os.environ))
+        except (OSError, subprocess.SubprocessError) as exc:
+            pytest.fail(f"GENE_RECORDS_SLURM_TEST_CLUSTER=existing but sinfo does not answer: {exc}")
+        yield {"cpus": cpus, "env": dict(os.environ), "local": False}
+        return
+    etc_before = etc_slurm()
     try:
         proc = subprocess.run([str(SETUP)], capture_output=True, text=True, timeout=900)
     except subprocess.TimeoutExpired:
@@ -159,10 +193,38 @@ def slurm_cluster():
     if proc.returncode != 0:
         pytest.fail(f"the Slurm test cluster did not start: {message}")
     started = proc.stdout.strip().splitlines()[-1].removeprefix("started:").split()
-    cpus = int(subprocess.run(["sinfo", "-h", "-o", "%c"], capture_output=True, text=True, check=True).stdout.split()[0])
-    yield {"cpus": cpus}
+    # The private configuration; $STATE/bin/srun passes it on inside jobs
+    # (the jobstep plugin drops SLURM_* variables before srun).
+    env = {**os.environ, "SLURM_CONF": str(STATE / "slurm.conf"), "PATH": f"{STATE / 'bin'}:{os.environ['PATH']}"}
+    # jobs import gene_records from this checkout first (Snakemake appends
+    # scripts/ to sys.path, after any installed copy of the package)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO / "scripts"), os.environ.get("PYTHONPATH", "")) if p)
+    yield {"cpus": node_cpus(env), "env": env, "local": True, "etc_before": etc_before}
     if started:
         subprocess.run([str(STOP), *started], capture_output=True, text=True, timeout=120)
+
+
+def slurm_command(cluster: dict, workdir: Path, config: Path, *extra: str) -> list[str]:
+    cmd = ["timeout", "-s", "INT", "-k", "60", "1200", SNAKEMAKE, "-s", str(REPO / "Snakefile")]
+    cmd += ["-d", str(workdir), "--configfile", str(config), "--profile", str(PROFILE)]
+    # --cores: a grouped job asks for its members' CPUs, at most this many;
+    # more than the node has and it stays PENDING for ever.
+    cmd += ["--cores", str(cluster["cpus"]), "--slurm-init-seconds-before-status-checks", "2"]
+    return cmd + EXTRA_ARGS + list(extra)
+
+
+def ctld_offset(cluster: dict) -> int:
+    return (STATE / "slurmctld.log").stat().st_size if cluster["local"] else 0
+
+
+def ctld_since(cluster: dict, offset: int) -> str:
+    """slurmctld's log lines since ``offset`` (job ids restart with a new
+    controller: read only this run's lines); empty on an existing cluster."""
+    if not cluster["local"]:
+        return ""
+    with open(STATE / "slurmctld.log", "rb") as fh:
+        fh.seek(offset)
+        return fh.read().decode("utf-8", "replace")
 
 
 @pytest.fixture(scope="module")
@@ -170,15 +232,10 @@ def slurm_run(slurm_cluster, tmp_path_factory):
     """The workflow run through Slurm with profiles/slurm; returns facts about it."""
     workdir = tmp_path_factory.mktemp("slurm_run")
     config = write_config(workdir, records_per_batch=RUN_RECORDS_PER_BATCH)
-    cmd = ["timeout", "-s", "INT", "-k", "60", "1200", SNAKEMAKE, "-s", str(REPO / "Snakefile")]
-    cmd += ["-d", str(workdir), "--configfile", str(config), "--profile", str(PROFILE)]
-    # --cores: a grouped job asks for its members' CPUs, at most this many;
-    # more than the node has and it stays PENDING for ever.
-    cmd += ["--cores", str(slurm_cluster["cpus"]), "--slurm-init-seconds-before-status-checks", "2"]
-    ctld_log = STATE / "slurmctld.log"
-    ctld_offset = ctld_log.stat().st_size  # job ids restart with a new controller: read only this run's lines
+    cmd = slurm_command(slurm_cluster, workdir, config)
+    offset = ctld_offset(slurm_cluster)
     start = time.monotonic()
-    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "LC_ALL": "C.UTF-8"})
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**slurm_cluster["env"], "LC_ALL": "C.UTF-8"})
     wall = time.monotonic() - start
     log = proc.stdout + proc.stderr
     if proc.returncode == 124:
@@ -187,10 +244,11 @@ def slurm_run(slurm_cluster, tmp_path_factory):
     job_ids = SUBMITTED_RE.findall(log)
     run_id = re.search(r"SLURM run ID: ([0-9a-f-]+)", log)
     print(f"\nSlurm run: {len(job_ids)} submissions (job ids {', '.join(job_ids)}), {wall:.0f} s wall time")
-    with open(ctld_log, "rb") as fh:
-        fh.seek(ctld_offset)
-        ctld = fh.read().decode("utf-8", "replace")
-    return {"workdir": workdir, "config": config, "log": log, "ctld": ctld, "job_ids": job_ids, "run_id": run_id}
+    ctld = ctld_since(slurm_cluster, offset)
+    return {
+        "workdir": workdir, "config": config, "log": log, "ctld": ctld, "job_ids": job_ids, "run_id": run_id,
+        "env": slurm_cluster["env"], "wall": wall,
+    }
 
 
 @pytest.mark.slow
@@ -217,7 +275,7 @@ def test_jobs_went_through_slurm(slurm_run):
     assert len(set(job_ids)) == len(job_ids)
     assert "localrule parse_records" not in log and "localrule collect_records" not in log
     ctld = slurm_run["ctld"]
-    for job_id in job_ids:
+    for job_id in job_ids if ctld else ():  # the test cluster's controller log
         # the main scheduler logs "sched: Allocate JobId=N", the backfill one
         # "sched/backfill: _start_job: Started JobId=N": either started it
         assert re.search(rf"(Allocate|Started) JobId={job_id} ", ctld), f"slurmctld never ran job {job_id}"
@@ -229,5 +287,147 @@ def test_jobs_went_through_slurm(slurm_run):
         capture_output=True,
         text=True,
         check=True,
+        env=slurm_run["env"],
     ).stdout.split()
     assert sorted(queue) == sorted(f"{j}|COMPLETED" for j in job_ids)
+
+
+def test_test_cluster_never_touches_etc_slurm(slurm_cluster):
+    if not slurm_cluster["local"]:
+        pytest.skip("the machine's own cluster: nothing was set up")
+    assert etc_slurm() == slurm_cluster["etc_before"]
+    conf = STATE / "slurm.conf"
+    assert "SlurmctldPort=" in conf.read_text() and "/etc/slurm" not in conf.read_text()
+
+
+def test_setup_skips_with_one_line_when_its_ports_are_taken(slurm_cluster, tmp_path):
+    """A second test cluster (another state folder) finds the ports taken, as
+    on a machine whose own Slurm uses them: exit 77 and one reason."""
+    if not slurm_cluster["local"]:
+        pytest.skip("the machine's own cluster: nothing was set up")
+    env = {**os.environ, "GENE_RECORDS_SLURM_STATE": str(tmp_path / "state")}
+    env["GENE_RECORDS_SLURM_PORTS"] = (STATE / "slurm.conf").read_text().split("SlurmctldPort=")[1].split()[0] + " 16999"
+    proc = subprocess.run([str(SETUP)], capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 77, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "is in use by another program" in lines[0], lines
+    assert not (tmp_path / "state" / "started").exists() or not any((tmp_path / "state" / "started").iterdir())
+
+
+# ---------------------------------------------------------------- faults
+
+# What the fault run does to its jobs, and what the profile must make of it
+# (retries: 2, resources `N * attempt`):
+# - the first parse group job is cancelled (scancel) once it runs: retried;
+# - collect_records asks for 100 MB (its job peaks at ~150 MB here): Slurm
+#   kills it over its memory; retried with 200 MB;
+# - tabulate_annotations asks for 1 minute and its slurmstepd is killed once
+#   it runs: the job is lost (the controller still thinks it runs) until its
+#   time limit ends it (TIMEOUT); retried with 2 minutes.
+FAULT_MEM_MB = 100
+FAULT_RUNTIME_MIN = 1
+
+
+def fault_resources() -> list[str]:
+    """profiles/slurm's set-resources (a command-line --set-resources
+    replaces the profile's list) with the two tight values."""
+    out = []
+    for rule, res in profile()["set-resources"].items():
+        res = dict(res)
+        if rule == "collect_records":
+            res["mem_mb"] = f"{FAULT_MEM_MB} * attempt"
+        if rule == "tabulate_annotations":
+            res["runtime"] = f"{FAULT_RUNTIME_MIN} * attempt"
+        out += [f"{rule}:{key}={str(value).replace(' ', '')}" for key, value in res.items()]
+    return out
+
+
+def slurmstepd_of(job_id: str) -> int | None:
+    """The pid of the batch step's slurmstepd of a job on this machine."""
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "cmdline").read_bytes().startswith(f"slurmstepd: [{job_id}.batch]".encode()):
+                    return int(d.name)
+            except OSError:
+                continue
+    return None
+
+
+def job_table(env: dict, job_ids: list[str]) -> dict[str, dict]:
+    out = subprocess.run(
+        ["squeue", "--states=all", "-h", "-o", "%i|%T|%k|%m|%l", "--jobs", ",".join(job_ids)],
+        capture_output=True, text=True, check=True, env=env,
+    ).stdout.split()
+    rows = [line.split("|") for line in out]
+    return {r[0]: {"state": r[1], "rule": r[2].removeprefix("rule_"), "mem": r[3], "time": r[4]} for r in rows}
+
+
+@pytest.mark.slow
+def test_cancelled_lost_and_over_limit_jobs_are_retried_with_more(slurm_cluster, slurm_run, tmp_path):
+    if not slurm_cluster["local"]:
+        pytest.skip("needs the local test cluster: kills a job's slurmstepd and relies on its memory enforcement")
+    env = {**slurm_cluster["env"], "LC_ALL": "C.UTF-8"}
+    workdir = tmp_path / "faults"
+    workdir.mkdir()
+    shutil.copy(slurm_run["config"], workdir / "config.yaml")
+    cmd = slurm_command(slurm_cluster, workdir, workdir / "config.yaml", "--set-resources", *fault_resources())
+    log_path = tmp_path / "faults.log"
+    start = time.monotonic()
+    done: dict[str, str] = {}
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+        while proc.poll() is None:
+            ours = set(SUBMITTED_RE.findall(log_path.read_text()))
+            running = subprocess.run(
+                ["squeue", "-h", "-t", "RUNNING", "-o", "%i|%k"], capture_output=True, text=True, env=env
+            ).stdout.split()
+            for line in running:
+                job_id, rule = line.split("|")
+                if job_id not in ours:
+                    continue
+                if "cancelled" not in done and rule == "rule_parse_batches_parse_records":
+                    subprocess.run(["scancel", job_id], env=env, check=True)
+                    done["cancelled"] = job_id
+                elif "lost" not in done and rule == "rule_tabulate_annotations":
+                    pid = slurmstepd_of(job_id)
+                    if pid:
+                        os.kill(pid, signal.SIGKILL)
+                        done["lost"] = job_id
+            if time.monotonic() - start > 1500:
+                os.kill(proc.pid, signal.SIGINT)
+                proc.wait(timeout=120)
+                pytest.fail("the fault run did not end within 25 minutes")
+            time.sleep(0.2)
+    wall = time.monotonic() - start
+    text = log_path.read_text()
+    assert proc.returncode == 0, f"the fault run failed ({proc.returncode}):\n{text[-6000:]}"
+    assert "Traceback" not in text
+    assert set(done) == {"cancelled", "lost"}, f"faults not injected: {done}"
+
+    job_ids = SUBMITTED_RE.findall(text)
+    jobs = job_table(env, job_ids)
+    by_rule: dict[str, list[dict]] = {}
+    for job_id in sorted(jobs, key=int):
+        by_rule.setdefault(jobs[job_id]["rule"], []).append({"id": job_id, **jobs[job_id]})
+    summary = {rule: [(j["id"], j["state"], j["mem"], j["time"]) for j in js] for rule, js in by_rule.items()}
+    print(f"\nfault run: {wall:.0f} s, {len(job_ids)} submissions; {done}; jobs by rule: {summary}")
+    # the cancelled job was cancelled and its group ran again
+    assert jobs[done["cancelled"]]["state"] == "CANCELLED"
+    assert by_rule["parse_batches_parse_records"][-1]["state"] == "COMPLETED"
+    # collect_records: killed over 100 MB, then done with 200 MB
+    collect = by_rule["collect_records"]
+    assert [j["mem"] for j in collect] == [f"{FAULT_MEM_MB}M", f"{2 * FAULT_MEM_MB}M"], collect
+    assert collect[0]["state"] in ("OUT_OF_MEMORY", "FAILED") and collect[1]["state"] == "COMPLETED", collect
+    with open(STATE / "slurmd.log", encoding="utf-8", errors="replace") as fh:
+        assert f"StepId={collect[0]['id']}.batch exceeded memory limit" in fh.read()
+    # tabulate_annotations: lost, ended by its 1-minute limit, done with 2 minutes
+    tab = by_rule["tabulate_annotations"]
+    assert tab[0]["id"] == done["lost"] and tab[0]["state"] == "TIMEOUT", tab
+    assert [j["time"] for j in tab] == ["1:00", "2:00"] and tab[1]["state"] == "COMPLETED", tab
+    assert text.count("Trying to restart job") >= 3
+    # and the results are those of the undisturbed run, byte for byte
+    ours, theirs = files_under(workdir / "results"), files_under(slurm_run["workdir"] / "results")
+    assert sorted(ours) == sorted(theirs)
+    different = [str(p) for p in sorted(ours) if ours[p] != theirs[p]]
+    assert not different, f"results after the faults differ from the undisturbed run: {different[:10]}"

@@ -15,6 +15,7 @@ file, the place and the problem, and exit status 1; never a traceback.
 
 from __future__ import annotations
 
+import errno
 import inspect
 import json
 import logging
@@ -23,6 +24,7 @@ import sys
 import typing
 
 from .errors import ConfigError, RecordError
+from .paths import display
 
 log = logging.getLogger("gene_records")
 
@@ -137,6 +139,7 @@ def run(func, smk=None, argv: list[str] | None = None) -> None:
             if "threads" in inspect.signature(func).parameters:
                 kwargs["threads"] = smk.threads
             log_path = str(smk.log[0]) if len(smk.log) else None
+            remove_stale_temporaries([str(o) for o in smk.output], func.__name__)
         else:
             kwargs = _from_argv(func, sys.argv[1:] if argv is None else argv)
             log_path = (kwargs.pop("log", [None]) or [None])[0]
@@ -150,3 +153,61 @@ def run(func, smk=None, argv: list[str] | None = None) -> None:
         raise SystemExit(1) from None
     except StepFailed:
         raise SystemExit(1) from None
+    except OSError as exc:
+        # a full disk, a file that vanished or cannot be opened: one line
+        # naming the file (or, for a write that does not know its file, the
+        # step's outputs), never a traceback
+        _setup_logging(log_path) if not log.handlers else None
+        log.error(os_error_line(exc, kwargs if "kwargs" in locals() else {}, smk))
+        raise SystemExit(1) from None
+
+
+def remove_stale_temporaries(outputs: list[str], step: str) -> int:
+    """Remove what a killed earlier run of this job left next to its outputs:
+    ``.<output name>.*.tmp`` (:class:`gene_records.io.AtomicWriter`) and
+    ``.<step>-*`` work folders (e.g. ``.split_interactions-*``). Only SIGKILL
+    or a power cut leaves them (a failing step removes its own); they are
+    never taken for outputs (hidden names), but would pile up. The names
+    belong to this job alone, so a job running beside it is not touched."""
+    import shutil
+
+    removed = 0
+    for out in outputs:
+        folder = os.path.dirname(out) or "."
+        base = os.path.basename(out.rstrip("/"))
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            continue
+        for name in names:
+            own_tmp = name.startswith(f".{base}.") and name.endswith(".tmp")
+            if own_tmp or name.startswith(f".{step}-"):
+                path = os.path.join(folder, name)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    try:
+                        os.unlink(path)
+                    except OSError:
+                        continue
+                removed += 1
+    return removed
+
+
+def os_error_line(exc: OSError, kwargs: dict, smk=None) -> str:
+    """One line for an ``OSError`` of a step: ``<file>: <problem>``."""
+    problem = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        problem += " (free some space and run again: no partial output was left)"
+    names = [exc.filename, exc.filename2]
+    names = [display(os.fsdecode(n) if isinstance(n, bytes) else str(n)) for n in names if n is not None]
+    if names:
+        return f"{' -> '.join(names)}: {problem}"
+    if smk is not None:
+        outputs = [str(o) for o in smk.output]
+    else:
+        outputs = [str(v) for v in kwargs.values() if isinstance(v, str) and os.sep in v]
+    shown = ", ".join(display(o) for o in outputs[:5]) + (f" and {len(outputs) - 5} more" if len(outputs) > 5 else "")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):  # only writes raise these
+        return f"writing {shown or 'the outputs'}: {problem}"
+    return f"{shown or 'the step'} (the step's outputs): {problem}"

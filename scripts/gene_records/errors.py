@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .paths import display
+
 
 class RecordError(Exception):
     """A problem with one input file, reported as a single line.
@@ -19,7 +21,9 @@ class RecordError(Exception):
     @property
     def message(self) -> str:
         where = f": {self.where}" if self.where else ""
-        return f"{self.path}{where}: {self.problem}"
+        # the path in its one-line form (gene_records.paths): a file name
+        # with a tab or a line break cannot split the message
+        return f"{display(self.path)}{where}: {self.problem}"
 
 
 class ConfigError(Exception):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import codecs
+import errno
 import gzip
 import hashlib
+import io
 import math
 import os
+import stat
 import tempfile
 import zlib
 from typing import Iterable, Sequence
@@ -26,9 +29,56 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+_KIND = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a named pipe (FIFO)",
+    stat.S_IFSOCK: "a socket",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFLNK: "a symbolic link",
+}
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, for messages (``a named pipe (FIFO)``)."""
+    return _KIND.get(stat.S_IFMT(mode), "not a regular file")
+
+
+def open_regular(path: str):
+    """Open ``path`` for binary reading without ever blocking: ``O_NONBLOCK``
+    (a FIFO opens at once instead of waiting for a writer), then ``fstat`` on
+    the open file: anything but a regular file is refused with
+    ``OSError(EINVAL)`` whose ``strerror`` says what it is. The check is on
+    what was opened, so a file swapped after discovery is caught too."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"{file_kind(mode)}, not a regular file", path)
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_bounded(fh, limit: int) -> bytes:
+    """At most ``limit`` bytes from ``fh``, counted as they are read (never
+    trusting the size a file claims)."""
+    out = []
+    total = 0
+    while total < limit:
+        block = fh.read(min(1 << 20, limit - total))
+        if not block:
+            break
+        out.append(block)
+        total += len(block)
+    return b"".join(out)
+
+
 def sha256_file(path: str, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(chunk), b""):
             h.update(block)
     return h.hexdigest()
@@ -39,22 +89,26 @@ def read_raw(path: str, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> tuple[byte
 
     The content is the raw bytes, gunzipped when they are gzip data.
 
-    Raises :class:`RecordError` for files over ``max_bytes`` (checked before
-    reading, and while decompressing so that a gzip bomb stays bounded).
+    Raises :class:`RecordError` for anything but a regular file (opened
+    without blocking, see :func:`open_regular`) and for files over
+    ``max_bytes``: at most ``max_bytes + 1`` bytes are ever read, whatever the
+    file's size claims (a device or a growing file), and decompression stops
+    at ``max_bytes + 1`` too, so a gzip bomb stays bounded.
     """
     try:
-        size = os.path.getsize(path)
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > max_bytes:  # a quick refusal; the bound below does not trust it
+                raise RecordError(
+                    path, "", f"file is {size} bytes, over the limit of {max_bytes} bytes (max_record_bytes)"
+                )
+            data = read_bounded(fh, max_bytes + 1)
     except OSError as exc:
-        raise RecordError(path, "", f"cannot read file ({exc.strerror})") from None
-    if size > max_bytes:
+        raise RecordError(path, "", f"cannot read file ({exc.strerror or exc})") from None
+    if len(data) > max_bytes:
         raise RecordError(
-            path, "", f"file is {size} bytes, over the limit of {max_bytes} bytes (max_record_bytes)"
+            path, "", f"file is over the limit of {max_bytes} bytes (max_record_bytes) when read"
         )
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise RecordError(path, "", f"cannot read file ({exc.strerror})") from None
     if data[:2] == b"\x1f\x8b":
         return data, _gunzip(path, data, max_bytes)
     return data, data
@@ -126,11 +180,18 @@ def read_record_text(path: str, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> tu
 
 def open_text(path: str):
     """Open a plain or gzipped UTF-8 text file for streaming reads (tables)."""
-    with open(path, "rb") as fh:
+    fh = open_regular(path)  # never blocks on a FIFO; refuses devices
+    try:
         magic = fh.read(2)
+        fh.seek(0)
+    except BaseException:
+        fh.close()
+        raise
     if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return open(path, "r", encoding="utf-8", newline="")
+        gz = gzip.GzipFile(fileobj=fh, mode="rb")
+        gz.myfileobj = fh  # closed with the GzipFile (as gzip.open(path) does)
+        return io.TextIOWrapper(gz, encoding="utf-8", newline="")
+    return io.TextIOWrapper(fh, encoding="utf-8", newline="")
 
 
 # ---------------------------------------------------------------- writing
@@ -232,15 +293,27 @@ class AtomicWriter:
         return self.fh
 
     def __exit__(self, exc_type, exc, tb):
-        self.fh.close()
-        if exc_type is None:
-            os.chmod(self._tmp, 0o644)
-            os.replace(self._tmp, self.path)
-        else:
+        error = exc
+        try:
+            self.fh.close()  # flushes: a full disk can show here first
+        except OSError as close_exc:
+            error = error or close_exc
+        if error is None:
             try:
-                os.unlink(self._tmp)
-            except OSError:
-                pass
+                os.chmod(self._tmp, 0o644)
+                os.replace(self._tmp, self.path)
+                return False
+            except OSError as rename_exc:
+                error = rename_exc
+        try:
+            os.unlink(self._tmp)  # never a partial file, under any name
+        except OSError:
+            pass
+        if isinstance(error, OSError) and error.filename is None:
+            # a write error (ENOSPC, EIO) names no file: name the output
+            raise OSError(error.errno, error.strerror, self.path) from None
+        if error is not exc:
+            raise error
         return False
 
 

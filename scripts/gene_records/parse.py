@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import math
 import os
+import stat
 from collections import defaultdict
 
 from .cli import StepFailed
 from .errors import ConfigError, RecordError
-from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, write_if_changed
+from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, file_kind, write_if_changed
+from .paths import decode_path, encode_path
 from .records import parse_file, summary_row, to_json
 from .tables import BATCH_INDEX, BATCH_REJECTED, RECORD_MANIFEST, RECORDS, REJECTED_RECORDS
 
@@ -22,26 +25,118 @@ _ID, _FILE = RECORDS.index("record_id"), RECORDS.index("source_file")
 # ------------------------------------------------------------------ discovery
 
 
-def discover(entries: list[str]) -> list[str]:
-    """Every record file named by the ``records`` config key, sorted and unique.
+def _inside(path: str, roots: tuple[str, ...]) -> bool:
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
-    Folders are searched recursively; hidden files and folders (``.name``)
-    are skipped. A path that does not exist is a configuration error.
+
+def _link_problem(path: str, roots: tuple[str, ...]) -> str | None:
+    """Why the symbolic link ``path`` is not followed to a record, or None
+    when it leads to a regular file inside the configured folders."""
+    try:
+        target = os.readlink(path)
+    except OSError as exc:
+        return f"cannot read the symbolic link ({exc.strerror})"
+    shown = encode_path(target)
+    try:
+        real = os.path.realpath(path, strict=True)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return f"symbolic link loop (-> {shown})"
+        if exc.errno == errno.ENOENT:
+            return f"dangling symbolic link (-> {shown}: no such file)"
+        return f"symbolic link -> {shown}: {exc.strerror}"
+    try:
+        mode = os.stat(real).st_mode
+    except OSError as exc:
+        return f"symbolic link -> {shown}: {exc.strerror}"
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+        return f"symbolic link to {file_kind(mode)} ({encode_path(real)}), not a regular file"
+    if not _inside(real, roots):
+        return (
+            f"symbolic link to {encode_path(real)}, outside the configured records folders: not followed "
+            "(list that folder under records: to use it)"
+        )
+    return None  # a regular file, or a folder (walked under its own name), inside
+
+
+def discover_entries(entries: list[str]) -> tuple[list[str], dict[str, str]]:
+    """Every record file named by the ``records`` config key, and every entry
+    that cannot be read safely as one, with the reason.
+
+    Returns ``(files, unreadable)``: ``files`` sorted and unique, each a
+    regular file (directly or through symbolic links) inside a configured
+    folder, or a configured file; ``unreadable`` maps an entry's path to a
+    one-line reason. Folders are searched recursively; hidden files and
+    folders (``.name``) are skipped. Symbolic links are followed to a regular
+    file only when it lies inside one of the configured folders (or is a
+    configured file); links to folders are never walked (a folder inside the
+    configured ones is found under its own name, so loops cannot form).
+    Unreadable: dangling links, link loops, links out of the configured
+    folders (to ``/dev``, ``/proc``, another file system, ...), links to
+    folders outside, named pipes, sockets, devices, folders that cannot be
+    listed. Nothing is opened or read here (a FIFO would block). A configured
+    path that does not exist is a configuration error.
     """
-    found = set()
+    roots = []
     for entry in entries:
         entry = os.path.normpath(str(entry))
-        if os.path.isfile(entry):
-            found.add(entry)
-        elif os.path.isdir(entry):
-            for root, dirs, files in os.walk(entry):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for name in files:
-                    if not name.startswith("."):
-                        found.add(os.path.join(root, name))
-        else:
+        if not os.path.lexists(entry):
             raise ConfigError(f"records: {entry!r} is neither a file nor a folder")
-    return sorted(found)
+        roots.append(os.path.realpath(entry))
+    roots_t = tuple(roots)
+    found: set[str] = set()
+    bad: dict[str, str] = {}
+    for entry in entries:
+        entry = os.path.normpath(str(entry))
+        try:
+            mode = os.stat(entry).st_mode
+        except OSError:
+            bad[entry] = _link_problem(entry, (os.path.realpath(entry),)) or "cannot read it"
+            continue
+        if stat.S_ISREG(mode):
+            found.add(entry)  # named by the user: followed wherever it leads
+        elif stat.S_ISDIR(mode):
+            _walk_records(entry, roots_t, found, bad)
+        else:
+            bad[entry] = f"{file_kind(mode)}, not a regular file"
+    for path in found:
+        bad.pop(path, None)
+    return sorted(found), dict(sorted(bad.items()))
+
+
+def _walk_records(top: str, roots: tuple[str, ...], found: set[str], bad: dict[str, str]) -> None:
+    stack = [top]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            bad[folder] = f"cannot list the folder ({exc.strerror})"
+            continue
+        for e in items:
+            if e.name.startswith("."):
+                continue
+            try:
+                if e.is_symlink():
+                    problem = _link_problem(e.path, roots)
+                    if problem is not None:
+                        bad[e.path] = problem
+                    elif not e.is_dir():  # a link to a folder inside: found under its own name
+                        found.add(e.path)
+                elif e.is_dir(follow_symlinks=False):
+                    stack.append(e.path)
+                elif e.is_file(follow_symlinks=False):
+                    found.add(e.path)
+                else:
+                    bad[e.path] = f"{file_kind(e.stat(follow_symlinks=False).st_mode)}, not a regular file"
+            except OSError as exc:
+                bad[e.path] = f"cannot read it ({exc.strerror})"
+
+
+def discover(entries: list[str]) -> list[str]:
+    """The record files of :func:`discover_entries` (without the unreadable entries)."""
+    return discover_entries(entries)[0]
 
 
 def n_batches_for(n_files: int, records_per_batch: int) -> int:
@@ -81,6 +176,8 @@ def parse_batch(
     rejected: str,
     on_bad_record: str = "fail",
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
+    unreadable: list[str] = (),
+    escaped_records: list[str] = (),
 ) -> None:
     """Parse one batch of record files.
 
@@ -89,21 +186,34 @@ def parse_batch(
     could not be parsed, with the reason, to ``rejected``. With
     ``on_bad_record=fail`` any bad file fails the step after every file of
     the batch was tried, with one line per bad file.
+
+    ``unreadable`` lists the batch's directory entries that discovery refused
+    to read (:func:`discover_entries`; never Snakemake inputs), each as
+    ``<path in table form>TAB<reason>``: they are bad records like the others.
+    ``escaped_records`` lists record files whose names Snakemake cannot take
+    as inputs (``<path in table form>TAB...``; what follows the tab only makes
+    a changed file rerun the batch). ``source_file`` is the path in table form
+    (:mod:`gene_records.paths`).
     """
     if on_bad_record not in ("fail", "skip"):
         raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {on_bad_record!r}")
     good = []
     bad = []
-    for i, path in enumerate(sorted(records), start=1):
+    for item in unreadable or ():
+        shown, _, reason = item.partition("\t")
+        bad.append((shown, reason))
+        log.warning("%s: %s", shown, reason)
+    paths = list(records) + [decode_path(item.partition("\t")[0]) for item in escaped_records or ()]
+    for i, path in enumerate(sorted(paths), start=1):
         try:
             rec = parse_file(path, max_record_bytes)
         except RecordError as exc:
-            bad.append((path, f"{exc.where}: {exc.problem}" if exc.where else exc.problem))
+            bad.append((encode_path(path), f"{exc.where}: {exc.problem}" if exc.where else exc.problem))
             log.warning(exc.message)
             continue
         good.append((rec["record_id"], rec["source_file"], to_json(rec), summary_row(rec)))
         if i % 100 == 0:
-            log.info("parsed %d of %d records", i, len(records))
+            log.info("parsed %d of %d records", i, len(paths))
     log.info("parsed %d records, %d rejected", len(good), len(bad))
     if bad and on_bad_record == "fail":
         for path, reason in bad:

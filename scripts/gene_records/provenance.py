@@ -13,7 +13,8 @@ from importlib import metadata
 
 from . import __version__
 from .cli import StepFailed
-from .io import sha256_file
+from .io import open_regular, sha256_file
+from .paths import decode_path, encode_path
 from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
 
 log = logging.getLogger("gene_records")
@@ -59,7 +60,7 @@ def _counted_name(path: str) -> str | None:
 
 
 def _is_gzip(path: str) -> bool:
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         return fh.read(2) == b"\x1f\x8b"
 
 
@@ -70,7 +71,7 @@ def count_rows(path: str) -> str:
     if name is None:
         return ""
     counter = _RowCounter(name)
-    with (gzip.open(path, "rb") if _is_gzip(path) else open(path, "rb")) as fh:
+    with (gzip.open(path, "rb") if _is_gzip(path) else open_regular(path)) as fh:
         for block in iter(lambda: fh.read(_BLOCK), b""):
             counter.feed(block)
     return counter.rows()
@@ -84,7 +85,7 @@ def hash_and_count(path: str) -> tuple[str, int, str]:
     h = hashlib.sha256()
     size = 0
     gz = False
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:
         for block in iter(lambda: fh.read(_BLOCK), b""):
             if size == 0:
                 gz = block[:2] == b"\x1f\x8b"
@@ -102,10 +103,14 @@ def hash_and_count(path: str) -> tuple[str, int, str]:
 
 
 def _walk(folder: str, skip: str) -> list[str]:
+    """Regular files (or links to them) under ``folder``; never a FIFO or a
+    device, which hashing would block on or read for ever."""
     out = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if os.path.join(root, d) != skip)
-        out.extend(os.path.join(root, f) for f in files if not f.startswith("."))
+        out.extend(
+            os.path.join(root, f) for f in files if not f.startswith(".") and os.path.isfile(os.path.join(root, f))
+        )
     return sorted(out)
 
 
@@ -139,18 +144,26 @@ def write_provenance(
     """
     del outputs
     rows = []
+    # Paths in tables are in table form (gene_records.paths): decoded to reach
+    # the file, written to the manifest in table form again.
     with RECORDS.read(records) as reader:
         i_path, i_sha = reader.col("source_file"), reader.col("sha256")
         for r in reader:
-            rows.append(("input", r[i_path], r[i_sha], os.path.getsize(r[i_path]), ""))
+            rows.append(("input", r[i_path], r[i_sha], os.path.getsize(decode_path(r[i_path])), ""))
     with REJECTED_RECORDS.read(rejected) as reader:
         i_path = reader.col("source_file")
         rejected_files = sorted({r[i_path] for r in reader})
-    for path in rejected_files:
-        if os.path.isfile(path):
-            rows.append(("input", path, sha256_file(path), os.path.getsize(path), ""))
+    for shown in rejected_files:
+        path = decode_path(shown)
+        # only regular files reached without a link: a rejected link may lead
+        # anywhere (a device, /proc), and a FIFO or a device is never read
+        if not os.path.islink(path) and os.path.isfile(path):
+            try:
+                rows.append(("input", shown, sha256_file(path), os.path.getsize(path), ""))
+            except OSError:
+                pass  # gone or replaced since the run: nothing to vouch for
     for path in _download_files(tflink_downloads) + list(interaction_tables):
-        rows.append(("input", path, *hash_and_count(path)))
+        rows.append(("input", encode_path(path), *hash_and_count(path)))
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     rows.append(("config", "config", hashlib.sha256(canonical).hexdigest(), len(canonical), ""))
 
@@ -158,7 +171,7 @@ def write_provenance(
     own_dir = os.path.dirname(manifest)
     n_out = 0
     for path in _walk(results_dir, own_dir):
-        rows.append(("output", path, *hash_and_count(path)))
+        rows.append(("output", encode_path(path), *hash_and_count(path)))
         n_out += 1
         if n_out % 5000 == 0:
             log.info("hashed %d output files", n_out)
@@ -223,15 +236,22 @@ def verify_provenance(manifest: str) -> None:
     problems = []
     checked = 0
     for row in rows:
-        kind, path, sha = row[i_kind], row[i_path], row[i_sha]
+        kind, shown, sha = row[i_kind], row[i_path], row[i_sha]
         if kind == "config":
             continue
         checked += 1
+        path = decode_path(shown)  # the manifest holds paths in table form
         if not os.path.isfile(path):
-            problems.append(f"{kind} {path}: missing")
-        elif sha256_file(path) != sha:
+            problems.append(f"{kind} {shown}: missing")
+            continue
+        try:
+            same = sha256_file(path) == sha
+        except OSError as exc:
+            problems.append(f"{kind} {shown}: cannot read it ({exc.strerror})")
+            continue
+        if not same:
             what = "changed since the run: its outputs are stale" if kind == "input" else "modified after the run"
-            problems.append(f"{kind} {path}: {what}")
+            problems.append(f"{kind} {shown}: {what}")
     for p in problems:
         log.warning(p)
     log.warning("verified %d files: %d problem(s)", checked, len(problems))

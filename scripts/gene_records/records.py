@@ -11,6 +11,7 @@ from .errors import RecordError
 from .frontmatter import load_front_matter
 from .ids import safe_id, slug
 from .io import DEFAULT_MAX_RECORD_BYTES, format_cell, read_record_text
+from .paths import encode_path
 from .tables import RECORDS
 
 SOURCES = ("genular", "tflink", "geisha")
@@ -72,7 +73,7 @@ def parse_file(path: str, max_bytes: int = DEFAULT_MAX_RECORD_BYTES) -> dict:
         {
             "record_id": record_id,
             "source": source,
-            "source_file": str(path),
+            "source_file": encode_path(path),  # one TSV cell whatever the name (gene_records.paths)
             "sha256": sha,
             "schema_version": SCHEMA_VERSION,
         }

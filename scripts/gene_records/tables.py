@@ -45,7 +45,8 @@ _INTERACTION_COLUMNS = (
 _RECORD_COLUMNS = (
     RECORD_ID,
     SOURCE,
-    C("source_file", STRING, "the raw file, as the config's `records` paths lead to it", required=True),
+    C("source_file", STRING, "the raw file, as the config's `records` paths lead to it, in table form "
+      "(`%XX` for `%`, control characters and bytes that are not UTF-8: gene_records.paths)", required=True),
     SYMBOL,
     C("name", STRING, "the gene or protein name"),
     ORGANISM,
@@ -55,7 +56,7 @@ _RECORD_COLUMNS = (
     C("sha256", STRING, "sha256 of the raw file (hex)", required=True),
 )
 _REJECTED_RECORD_COLUMNS = (
-    C("source_file", STRING, "the raw file", required=True),
+    C("source_file", STRING, "the raw file or directory entry, in table form (gene_records.paths)", required=True),
     _REJECT_REASON,
 )
 
@@ -407,7 +408,7 @@ DATAPACKAGE = Output(
 MANIFEST = Table(
     "manifest", "results/provenance/manifest.tsv",
     (C("kind", STRING, "`input`, `config` or `output`", required=True),
-     C("path", STRING, "the file", required=True),
+     C("path", STRING, "the file, in table form (gene_records.paths)", required=True),
      C("sha256", STRING, "sha256 of its bytes (of the canonical JSON for the config)", required=True),
      C("size", INTEGER, "bytes"),
      C("rows", INTEGER, "data rows of a TSV, records of a FASTA, lines of a GMT/JSONL; empty otherwise")),

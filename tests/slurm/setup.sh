@@ -4,7 +4,13 @@
 #   tests/slurm/setup.sh      install (if missing), configure and start it
 #   tests/slurm/stop.sh       stop what this script started, nothing else
 #
-# Idempotent: packages are installed only when missing, /etc/slurm/slurm.conf is
+# The cluster is private: its configuration is $STATE/slurm.conf (clients
+# reach it with SLURM_CONF=$STATE/slurm.conf), its state, spool, pid and log
+# files are under $STATE and its daemons listen on their own ports
+# ($GENE_RECORDS_SLURM_PORTS, default "16817 16818"), so a machine's own
+# Slurm (/etc/slurm, ports 6817/6818) is never touched.
+#
+# Idempotent: packages are installed only when missing, $STATE/slurm.conf is
 # rewritten only when its content changes, a daemon is started only when it is
 # not already answering. Daemons run directly (no systemd). Every daemon this
 # script starts is recorded in $STATE/started/<name>.pid, which is all that
@@ -12,12 +18,14 @@
 #
 # Exit status: 0 the cluster is up (the last line of stdout is
 # "started: <daemons started by this call>"); 77 Slurm cannot be started on
-# this machine (not root, no apt-get); anything else: set-up failed (the
-# message says where; logs are in $STATE).
+# this machine (not root, no apt-get, the ports are taken); anything else:
+# set-up failed (the message says where; logs are in $STATE).
 set -euo pipefail
 
 STATE=${GENE_RECORDS_SLURM_STATE:-/var/lib/gene-records-slurm}
-CONF=/etc/slurm/slurm.conf
+CONF=$STATE/slurm.conf
+export SLURM_CONF=$CONF
+read -r CTLD_PORT SLURMD_PORT <<<"${GENE_RECORDS_SLURM_PORTS:-16817 16818}"
 MARKER="# Written by gene-records tests/slurm/setup.sh"
 STARTED=()
 
@@ -110,8 +118,12 @@ defmem=$((realmem / cpus))
 conf=$(
     cat <<EOF
 $MARKER for a one-node test cluster.
-# It is regenerated on every run; stop.sh leaves it in place.
+# It is regenerated on every run; stop.sh leaves it in place. Private:
+# clients use it through SLURM_CONF=$CONF.
 ClusterName=generecords
+SlurmctldPort=$CTLD_PORT
+SlurmdPort=$SLURMD_PORT
+PlugStackConfig=$STATE/plugstack.conf
 SlurmctldHost=$host(127.0.0.1)
 SlurmUser=root
 SlurmdUser=root
@@ -124,7 +136,11 @@ SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 SchedulerType=sched/backfill
 AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
+# Memory is sampled every second and a job step over its --mem is killed
+# (OUT_OF_MEMORY), as on a production cluster: the retry tests need it.
+JobAcctGatherType=jobacct_gather/linux
+JobAcctGatherFrequency=task=1
+JobAcctGatherParams=OverMemoryKill
 JobCompType=jobcomp/none
 # Finished jobs stay visible to squeue for 10 minutes: the executor plugin,
 # without an accounting database, learns that a job ended only from squeue.
@@ -144,14 +160,27 @@ NodeName=$host NodeAddr=127.0.0.1 CPUs=$cpus Boards=${boards:-1} SocketsPerBoard
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 EOF
 )
-if [ -e "$CONF" ] && ! grep -qF "$MARKER" "$CONF"; then
-    die "$CONF exists and was not written by this script: not touching it (move it away to use the test cluster)"
-fi
 changed=no
 if [ "$(cat "$CONF" 2>/dev/null)" != "$conf" ]; then
-    mkdir -p /etc/slurm
     printf '%s\n' "$conf" >"$CONF.tmp" && mv "$CONF.tmp" "$CONF"
     changed=yes
+fi
+: >"$STATE/plugstack.conf" # no SPANK plugins (a site's /etc/slurm/plugstack.conf is not read)
+# snakemake-executor-plugin-slurm-jobstep drops every SLURM_* variable
+# (SLURM_CONF too) before it runs srun inside a job: $STATE/bin/srun sets it
+# again. Put $STATE/bin first on PATH when running the workflow on this cluster.
+mkdir -p "$STATE/bin"
+command -v srun >/dev/null || die "srun is not on PATH"
+printf '#!/bin/sh\n# gene-records test cluster: srun with its private configuration\nSLURM_CONF=%s exec %s "$@"\n' "$CONF" "$(command -v srun)" >"$STATE/bin/srun.tmp"
+chmod 755 "$STATE/bin/srun.tmp" && mv "$STATE/bin/srun.tmp" "$STATE/bin/srun"
+
+# Our ports must be free unless our own daemons hold them.
+port_taken() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
+if ! alive "$STATE/slurmctld.pid" slurmctld && port_taken "$CTLD_PORT"; then
+    cannot "port $CTLD_PORT (slurmctld) is in use by another program: set GENE_RECORDS_SLURM_PORTS=\"<ctld port> <slurmd port>\""
+fi
+if ! alive "$STATE/slurmd.pid" slurmd && port_taken "$SLURMD_PORT"; then
+    cannot "port $SLURMD_PORT (slurmd) is in use by another program: set GENE_RECORDS_SLURM_PORTS=\"<ctld port> <slurmd port>\""
 fi
 
 # ---- slurmctld and slurmd ---------------------------------------------------
@@ -160,7 +189,7 @@ if [ $changed = yes ]; then
     "$(dirname "$0")/stop.sh" slurmd slurmctld >&2
 fi
 if ! alive "$STATE/slurmctld.pid" slurmctld; then
-    /usr/sbin/slurmctld -c || die "slurmctld did not start: see $STATE/slurmctld.log"
+    /usr/sbin/slurmctld -c -f "$CONF" || die "slurmctld did not start: see $STATE/slurmctld.log"
     record slurmctld "$STATE/slurmctld.pid" "$STATE/slurmctld.log"
 fi
 for i in $(seq 100); do
@@ -169,7 +198,7 @@ for i in $(seq 100); do
 done
 scontrol ping | grep -q UP || die "slurmctld does not answer: see $STATE/slurmctld.log"
 if ! alive "$STATE/slurmd.pid" slurmd; then
-    /usr/sbin/slurmd || die "slurmd did not start: see $STATE/slurmd.log"
+    /usr/sbin/slurmd -f "$CONF" || die "slurmd did not start: see $STATE/slurmd.log"
     record slurmd "$STATE/slurmd.pid" "$STATE/slurmd.log"
 fi
 
@@ -187,5 +216,5 @@ case "$state" in
 idle* | mixed* | allocated*) ;;
 *) die "node $host is '$state', not idle: see $STATE/slurmctld.log and $STATE/slurmd.log" ;;
 esac
-say "up: node $host, $cpus CPUs, RealMemory=$realmem MB, DefMemPerCPU=$defmem MB; logs in $STATE"
+say "up (SLURM_CONF=$CONF): node $host, $cpus CPUs, RealMemory=$realmem MB, DefMemPerCPU=$defmem MB; logs in $STATE"
 echo "started: ${STARTED[*]}"
