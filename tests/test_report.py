@@ -104,6 +104,10 @@ PORTALS = (
 )
 
 
+# A relative link from results/report/summary.html to a file of the run.
+RESULT_HREF = re.compile(r"^\.\./(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
 def assert_self_contained(html: str) -> PageParser:
     """No script, no element that loads anything, no event handler; links
     only to page anchors or the portals."""
@@ -116,7 +120,9 @@ def assert_self_contained(html: str) -> PageParser:
             assert not name.startswith("on"), f"event handler {name} on <{tag}>"
             assert name not in ("src", "srcset", "action", "formaction", "background", "poster", "data")
             if name == "href":
-                assert value.startswith("#") or value.startswith(PORTALS), f"link to {value!r}"
+                assert value.startswith("#") or value.startswith(PORTALS) or RESULT_HREF.match(value), (
+                    f"link to {value!r}"
+                )
             if name == "xmlns":
                 assert value == "http://www.w3.org/2000/svg"
     styles = re.findall(r"<style>(.*?)</style>", html, flags=re.S)
@@ -610,7 +616,8 @@ def test_hostile_text_is_shown_as_text_everywhere(tmp_path):
     assert fenced, "the config is a fenced block"
     outside = re.sub(r"^(~{4,})\n.*?\n\1$", "", md, flags=re.S | re.M)
     assert f"- /data/{HOSTILE}" in md and f"- /data/{HOSTILE}" not in outside
-    assert re.findall(r"(?<!\\)<(?!https://)", outside) == []
+    # only link destinations the report builds: the portals, and files of the run (relative)
+    assert re.findall(r"(?<!\\)<(?!https://|\.\./[A-Za-z0-9_][A-Za-z0-9_./-]*>)", outside) == []
     assert r"\<script\>alert(1)\</script\>" in md
     assert "](javascript" not in md
     for svg in (out / "plots").glob("*.svg"):
@@ -835,9 +842,21 @@ def test_report_lists_the_regulon_files(report_dir, bundled_run):
     assert "Regulons per organism" in md
     for row in read_tsv_dicts(bundled_run / "results/tf_targets/regulons.tsv"):
         for key in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network"):
-            assert row[key].replace("_", "\\_") in md, row[key]
+            assert f"(<../tf_targets/{row[key]}>)" in md, row[key]
             assert (bundled_run / "results/tf_targets" / row[key]).is_file()
     assert "| Homo sapiens | 759 | 668 | 555 |" in md
+
+
+def test_report_links_the_files_for_downstream_tools(report_dir, bundled_run):
+    """The page links each organism's regulon files and the data package relative to
+    itself (results/report/), and every link resolves to a file of the run."""
+    html = (report_dir / "summary.html").read_text()
+    hrefs = re.findall(r'href="(\.\./[^"]+)"', html)
+    assert "../datapackage.json" in hrefs
+    assert "../tf_targets/regulons/homo_sapiens.uniprot.tsv" in hrefs
+    for href in hrefs:
+        assert (bundled_run / "results/report" / href).resolve().is_file(), href
+    assert "(<../datapackage.json>)" in (report_dir / "summary.md").read_text()
 
 
 def test_multiqc_reads_the_custom_content(report_dir, tmp_path):

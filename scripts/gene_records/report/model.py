@@ -12,6 +12,7 @@ The escaping helpers (:func:`fmt`, :func:`md_escape`, :func:`html_cell`,
 from __future__ import annotations
 
 import math
+import posixpath
 import re
 from dataclasses import dataclass, field
 from html import escape
@@ -167,6 +168,18 @@ def fmt(cell) -> str:
             return ""
         return f"{cell:,.2f}"
     return str(cell)
+
+
+_RESULT_PATH_RE = re.compile(r"^results/[A-Za-z0-9_][A-Za-z0-9_.-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.-]*)*$")
+
+
+def result_link(path: str, page_dir: str = "results/report") -> Link | str:
+    """A relative link from the page to a file the run wrote (``results/...``),
+    so the page opens it from the results folder; anything that is not a plain
+    path under ``results/`` stays text (no scheme, no ``..``)."""
+    if not _RESULT_PATH_RE.match(path) or ".." in path.split("/"):
+        return path
+    return Link(path, posixpath.relpath(path, page_dir))
 
 
 def html_cell(cell) -> str:

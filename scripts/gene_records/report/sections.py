@@ -15,7 +15,7 @@ import yaml
 
 from .. import tables
 from . import plots
-from .model import Facts, Heading, Para, Plot, Pre, Section, Table, tflink_link, uniprot_link
+from .model import Facts, Heading, Para, Plot, Pre, Section, Table, result_link, tflink_link, uniprot_link
 from .readers import FirstRows, Heatmap, InsituStats, InteractionStats, ProteinStats, RecordStats
 
 SOURCE_FORMATS = {
@@ -130,7 +130,7 @@ def run_section(
             ]
         )
     s.blocks.append(Table("Other inputs", ["kind", "path", "files", "size"], rows, len(rows)))
-    rows = [[o.path, o.description] for o in typed_outputs(config)]
+    rows = [[result_link(o.path), o.description] for o in typed_outputs(config)]
     s.blocks.append(Table("Typed copies and the data package (README: Reading the outputs)", ["file", "what"], rows,
                           len(rows)))  # fmt: skip
     s.blocks.append(
@@ -340,10 +340,11 @@ def interactions_section(st: InteractionStats | None, cap: int, regulons: list |
             Table(
                 "Regulons per organism (results/tf_targets/regulons/: GMT gene sets and source/target/weight networks)",
                 ["organism", "UniProt gene sets", "symbol gene sets", "pairs whose target has no symbol",
-                 "files (in results/tf_targets/)"],
+                 "files"],
                 [[r["organism"] or "(none given)", r["uniprot_sets"], r["symbol_sets"],
                   r["gmt_pairs_without_target_symbol"],
-                  ", ".join(r[k] for k in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network"))]
+                  [result_link(f"results/tf_targets/{r[k]}")
+                   for k in ("uniprot_gmt", "symbols_gmt", "uniprot_network", "symbols_network")]]
                  for r in regulons[:cap]],
                 len(regulons),
                 "results/tf_targets/regulons.tsv",
