@@ -43,7 +43,8 @@ $(MQC_VENV)/.installed: tests/requirements-multiqc.txt
 	touch $@
 
 # The downstream tools (decoupler, gseapy, polars, DuckDB, frictionless, ...) that
-# tests/test_downstream.py runs on real outputs: their own venv, like MultiQC's.
+# tests/test_downstream_regulons.py and tests/test_typed_outputs.py run on real
+# outputs: their own venv, like MultiQC's.
 DS_VENV ?= .venv-downstream
 $(DS_VENV)/.installed: tests/requirements-downstream.txt
 	test -x $(DS_VENV)/bin/python || $(PYTHON) -m venv $(DS_VENV)
