@@ -10,6 +10,7 @@ import sys
 import pytest
 from conftest import REPO
 
+from gene_records import wiring
 from gene_records.wiring import step_files
 
 SCRIPTS = sorted((REPO / "scripts").glob("*.py"))
@@ -51,3 +52,23 @@ def test_a_library_edit_reruns_only_the_rules_that_import_it(tmp_path):
     uses = {s.stem: {f.split("gene_records/")[1] for f in step_files(str(s))} for s in SCRIPTS}
     assert [s for s, files in uses.items() if "genes.py" in files] == ["link_genes"]
     assert all("tables.py" in files for s, files in uses.items() if s != "verify_provenance")
+
+
+def test_library_imports_are_at_module_level():
+    """wiring follows module-level imports only: an import of a library module inside
+    a function would be a dependency it cannot see. The one exception is the users'
+    loader, gene_records.load_table, which imports pandas-backed code on first use
+    and which no step calls."""
+    import ast
+
+    nested = []
+    for path in sorted((REPO / "scripts" / "gene_records").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        top = set(map(id, wiring.module_level(tree)))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and id(node) not in top:
+                if node.level or (node.module or "").startswith("gene_records"):
+                    nested.append(f"{path.relative_to(REPO / 'scripts')}:{node.lineno}")
+    assert nested == ["gene_records/__init__.py:15"]
+    for script in SCRIPTS:
+        assert not any(f.endswith("gene_records/load.py") for f in step_files(str(script))), script.name

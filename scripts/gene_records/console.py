@@ -39,7 +39,10 @@ STEPS: dict[str, tuple[str, str]] = {
     "link-genes": ("gene_records.genes", "link_genes"),
     "merge-interactions": ("gene_records.interactions", "merge_interactions"),
     "split-interactions": ("gene_records.interactions", "split_interactions"),
+    "build-regulons": ("gene_records.interactions", "build_regulons"),
     "build-report": ("gene_records.report", "build_report"),
+    "write-parquet": ("gene_records.parquet", "write_parquet"),
+    "write-datapackage": ("gene_records.datapackage", "write_datapackage"),
     "write-provenance": ("gene_records.provenance", "write_provenance"),
     "verify-provenance": ("gene_records.provenance", "verify_provenance"),
 }

@@ -5,7 +5,10 @@ that an edit in the library reruns exactly the rules that use it. The list is
 computed here, never kept by hand: the imports of ``scripts/<rule>.py`` are
 followed through the package (``import``/``from ... import``, relative and
 absolute, including the ``__init__.py`` of every package on the way),
-statically, with :mod:`ast` (nothing is executed).
+statically, with :mod:`ast` (nothing is executed). Imports inside functions
+are not followed: the package imports its modules at module level, except
+``gene_records.load_table``, the users' loader that no step calls (a test
+holds both).
 
 From the command line: ``python -m gene_records.wiring scripts/check_proteins.py``
 prints the files.
@@ -48,6 +51,20 @@ def _with_parents(module: str) -> list[str]:
     return [".".join(parts[: i + 1]) for i in range(len(parts))]
 
 
+def module_level(tree: ast.AST):
+    """The nodes that run when the module is imported: everything but the
+    bodies of functions (an import inside a function runs only if it is
+    called; the package keeps its imports at module level, see
+    tests/test_wiring.py, so that this graph is the real one)."""
+    todo = [tree]
+    while todo:
+        node = todo.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                todo.append(child)
+
+
 def imported_modules(path: str, package: str | None) -> set[str]:
     """The ``gene_records`` modules a file imports directly (absolute names).
 
@@ -57,7 +74,7 @@ def imported_modules(path: str, package: str | None) -> set[str]:
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read(), filename=path)
     found: set[str] = set()
-    for node in ast.walk(tree):
+    for node in module_level(tree):
         if isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
