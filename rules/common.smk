@@ -39,7 +39,7 @@ os.environ.update(
 )
 from gene_records.parse import assign_batches, discover_entries  # noqa: E402
 from gene_records.paths import encode_path  # noqa: E402
-from gene_records.report import shown_config  # noqa: E402
+from gene_records.config_keys import shown_config  # noqa: E402
 from gene_records.tables import path as declared  # noqa: E402
 from gene_records.tables import targets  # noqa: E402
 from gene_records.wiring import PACKAGE_DIR, step_files  # noqa: E402

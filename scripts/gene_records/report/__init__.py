@@ -33,7 +33,7 @@ Where things are:
 * :mod:`.multiqc` - MultiQC custom content.
 """
 
-from .sections import shown_config
+from ..config_keys import shown_config
 from .step import build_report
 
 __all__ = ["build_report", "shown_config"]

@@ -14,6 +14,7 @@ from collections import Counter
 import yaml
 
 from .. import tables
+from ..config_keys import EXECUTION_KEYS, shown_config
 from . import plots
 from .model import Facts, Heading, Para, Plot, Pre, Section, Table, result_link, tflink_link, uniprot_link
 from .readers import FirstRows, Heatmap, InsituStats, InteractionStats, ProteinStats, RecordStats
@@ -24,21 +25,6 @@ SOURCE_FORMATS = {
     "geisha": "GEISHA gene page (Markdown, YAML front matter)",
 }
 SOURCE_ORDER = ("genular", "tflink", "geisha")
-# Config keys that only say how the work is scheduled, never what it gives:
-# left out of the page, so that the report is the same for any batch size.
-EXECUTION_KEYS = (("records_per_batch",), ("interactions", "sort_memory_mb"))
-
-
-def shown_config(config: dict) -> dict:
-    """The config in effect without :data:`EXECUTION_KEYS`."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
-    for path in EXECUTION_KEYS:
-        node = out
-        for key in path[:-1]:
-            node = node.get(key) if isinstance(node, dict) else None
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    return out
 
 
 # ------------------------------------------------------------------ inputs on disk
