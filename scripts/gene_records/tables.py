@@ -434,6 +434,13 @@ def path(name: str) -> str:
     return OUTPUTS[name].path
 
 
+def written(output: Table | Output, config: dict | None) -> bool:
+    """Whether a run with ``config`` writes ``output``: an output with a
+    ``switch`` only when that config key is true (the schema defaults it)."""
+    switch = getattr(output, "switch", "")
+    return not switch or bool((config or {}).get(switch, False))
+
+
 def targets(include_provenance: bool = True, config: dict | None = None, exclude: tuple[str, ...] = ()) -> list[str]:
     """The default target: every final output without wildcards, in stage order
     (an output with a ``switch`` only when ``config[switch]`` is true; names
@@ -446,6 +453,6 @@ def targets(include_provenance: bool = True, config: dict | None = None, exclude
             o.path
             for o in OUTPUTS.values()
             if o.stage == stage and o.target and "{" not in o.path and o.name not in exclude
-            and (not getattr(o, "switch", "") or (config or {}).get(o.switch, False))
+            and written(o, config)
         ]
     return out

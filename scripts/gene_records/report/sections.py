@@ -67,7 +67,7 @@ def _pct(part: int, whole: int) -> str:
 def typed_outputs(config: dict) -> list:
     """The files for downstream tools the run writes next to the tables:
     the data package and, with ``parquet`` on, the Parquet copies."""
-    return [o for o in tables.OUTPUTS.values() if o.stage == "package" and (not o.switch or config.get(o.switch, True))]
+    return [o for o in tables.OUTPUTS.values() if o.stage == "package" and tables.written(o, config)]
 
 
 def run_section(
