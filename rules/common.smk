@@ -123,6 +123,12 @@ def batch_outputs(kind):
     return expand(declared(name), batch=list(BATCHES))
 
 
+def partials(name):
+    """All batches' partial tables of one kind (declared name, e.g.
+    "batch_orthologs"): the map step's outputs a reduce merges."""
+    return expand(declared(name), batch=list(BATCHES))
+
+
 def scaled(base):
     """A resource that grows with each attempt (retries get more)."""
 

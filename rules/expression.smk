@@ -1,7 +1,10 @@
 rule tabulate_expression:
     input:
-        jsonls=batch_outputs("jsonl"),
-        records=declared("records"),
+        cell_parts=partials("batch_cell_expression"),
+        insitu_parts=partials("batch_insitu_expression"),
+        insitu_cells_parts=partials("batch_insitu_cells"),
+        summaries=partials("batch_gene_summaries"),
+        indexes=batch_outputs("index"),
         code=library("tabulate_expression"),
     output:
         cell_expression=declared("cell_expression"),
@@ -25,8 +28,8 @@ rule tabulate_expression:
 
 rule link_genes:
     input:
-        jsonls=batch_outputs("jsonl"),
-        records=declared("records"),
+        gene_summaries=partials("batch_gene_summaries"),
+        indexes=batch_outputs("index"),
         protein_checks=declared("protein_checks"),
         interactions=declared("interactions"),
         code=library("link_genes"),

@@ -31,6 +31,45 @@ rule parse_records:
         "../scripts/parse_records.py"
 
 
+# The map step: one pass over a batch's records writes its partial tables
+# (gene_records.batch_tables), which the reduce steps merge.
+rule tabulate_batch:
+    input:
+        jsonl=declared("batch_jsonl"),
+        code=library("tabulate_batch"),
+    output:
+        orthologs=declared("batch_orthologs"),
+        citations=declared("batch_citations"),
+        cell_expression=declared("batch_cell_expression"),
+        insitu_expression=declared("batch_insitu_expression"),
+        insitu_cells=declared("batch_insitu_cells"),
+        protein_checks=declared("batch_protein_checks"),
+        proteins=declared("batch_proteins"),
+        fasta_entries=declared("batch_fasta_entries"),
+        gene_summaries=declared("batch_gene_summaries"),
+    log:
+        "logs/tabulate_batch/{batch}.log",
+    benchmark:
+        "benchmarks/tabulate_batch/{batch}.tsv"
+    wildcard_constraints:
+        batch=BATCH_RE,
+    group:
+        "parse_batches"
+    conda:
+        "../envs/python.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(20),
+    params:
+        mass_tolerance_da=config["protein_qc"]["mass_tolerance_da"],
+        mass_tolerance_da_per_residue=config["protein_qc"][
+            "mass_tolerance_da_per_residue"
+        ],
+    script:
+        "../scripts/tabulate_batch.py"
+
+
 rule collect_records:
     input:
         indexes=batch_outputs("index"),
@@ -59,8 +98,9 @@ rule collect_records:
 
 rule tabulate_annotations:
     input:
-        jsonls=batch_outputs("jsonl"),
-        records=declared("records"),
+        orthologs_parts=partials("batch_orthologs"),
+        citations_parts=partials("batch_citations"),
+        indexes=batch_outputs("index"),
         code=library("tabulate_annotations"),
     output:
         orthologs=declared("orthologs"),

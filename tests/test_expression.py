@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from batching import map_batches
 from conftest import RECORDS, SOS2, SOX2, all_record_files
 
 from gene_records.errors import RecordError
@@ -40,6 +41,19 @@ def write_inputs(folder: Path, files: list[Path]) -> tuple[list[str], str]:
     return [str(jsonl)], str(records)
 
 
+def reduce_expression(folder: Path, jsonls: list[str], out: dict[str, Path]) -> None:
+    """The map step over the batches, then the reduce (rule tabulate_expression)."""
+    parts = map_batches(folder, jsonls)
+    tabulate_expression(
+        parts["cell_expression"],
+        parts["insitu_expression"],
+        parts["insitu_cells"],
+        parts["gene_summaries"],
+        parts["indexes"],
+        **{k: str(v) for k, v in out.items()},
+    )
+
+
 def tabulate(folder: Path, files: list[Path]) -> dict[str, Path]:
     jsonls, records = write_inputs(folder / "in", files)
     out = {
@@ -49,7 +63,7 @@ def tabulate(folder: Path, files: list[Path]) -> dict[str, Path]:
         "insitu_expression": folder / "insitu.tsv",
         "insitu_matrix": folder / "insitu_matrix.tsv",
     }
-    tabulate_expression(jsonls, records, **{k: str(v) for k, v in out.items()})
+    reduce_expression(folder / "map", jsonls, out)
     return out
 
 
@@ -324,7 +338,7 @@ def test_same_records_same_bytes_whatever_the_batch_order(tmp_path):
     first.write_text("".join(lines[::2]), encoding="utf-8")
     second.write_text("".join(lines[1::2]), encoding="utf-8")
     b = {k: tmp_path / "b" / v.name for k, v in a.items()}
-    tabulate_expression([str(second), str(first)], records, **{k: str(v) for k, v in b.items()})
+    reduce_expression(tmp_path / "b" / "map", [str(second), str(first)], b)
     for key in a:
         assert a[key].read_bytes() == b[key].read_bytes(), key
 

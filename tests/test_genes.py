@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from batching import map_batches
 from conftest import SOX2, all_record_files
 from test_expression import derive_genular, write_inputs
 
@@ -255,10 +256,11 @@ def linked(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("genes")
     extra = folder / "extra"
     files = [*all_record_files(), derived_sos2(extra), derived_prmt5(extra), derived_sox4(extra)]
-    jsonls, records = write_inputs(folder / "in", files)
+    jsonls, _ = write_inputs(folder / "in", files)
     qc, inter = write_side_tables(folder)
     out = {"genes": folder / "genes.tsv", "ortholog_links": folder / "ortholog_links.tsv"}
-    link_genes(jsonls, records, qc, inter, **{k: str(v) for k, v in out.items()})
+    parts = map_batches(folder / "map", jsonls)
+    link_genes(parts["gene_summaries"], parts["indexes"], qc, inter, **{k: str(v) for k, v in out.items()})
     return out
 
 
@@ -362,13 +364,14 @@ def test_workflow_links_genes(bundled_run):
 def test_link_genes_same_bytes_whatever_the_batch_order(tmp_path, linked):
     extra = tmp_path / "extra"
     files = [*all_record_files(), derived_sos2(extra), derived_prmt5(extra), derived_sox4(extra)]
-    jsonls, records = write_inputs(tmp_path / "in", files)
+    jsonls, _ = write_inputs(tmp_path / "in", files)
     lines = Path(jsonls[0]).read_text(encoding="utf-8").splitlines(keepends=True)
     first, second = tmp_path / "in" / "batch_1.jsonl", tmp_path / "in" / "batch_2.jsonl"
     first.write_text("".join(lines[::2]), encoding="utf-8")
     second.write_text("".join(lines[1::2]), encoding="utf-8")
     qc, inter = write_side_tables(tmp_path)
     out = {"genes": tmp_path / "genes.tsv", "ortholog_links": tmp_path / "links.tsv"}
-    link_genes([str(second), str(first)], records, qc, inter, **{k: str(v) for k, v in out.items()})
+    parts = map_batches(tmp_path / "map", [str(second), str(first)])
+    link_genes(parts["gene_summaries"], parts["indexes"], qc, inter, **{k: str(v) for k, v in out.items()})
     for key, path in out.items():
         assert path.read_bytes() == linked[key].read_bytes(), key

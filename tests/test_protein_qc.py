@@ -11,6 +11,7 @@ import sys
 import pytest
 import yaml
 from Bio.SeqUtils import molecular_weight
+from batching import map_batches
 from conftest import REPO, SOX2, UNIPROT_ENTRIES, run_workflow
 
 from gene_records.errors import RecordError
@@ -384,9 +385,16 @@ def _write_batches(tmp_path, batches: list[list[dict]], accepted: list[dict]):
     return jsonls, str(records)
 
 
-def _run_step(tmp_path, jsonls, records, **kw):
+def _run_step(tmp_path, jsonls, records, fasta_line_width=60, **map_kw):
+    """The map step (tabulate_batch: the checks) per batch, then the reduce
+    (check_proteins). ``records`` (records.tsv) is not read: the reduce keeps
+    the copy of a record id whose path sorts first, as collect_records does."""
     out = {k: str(tmp_path / "out" / f) for k, f in (("checks", "c.tsv"), ("fasta", "p.fasta"), ("proteins", "p.tsv"))}
-    check_proteins(jsonls, records, **out, **kw)
+    parts = map_batches(tmp_path / "map", jsonls, **map_kw)
+    check_proteins(
+        parts["protein_checks"], parts["proteins"], parts["fasta_entries"], parts["indexes"], **out,
+        fasta_line_width=fasta_line_width,
+    )
     return out
 
 

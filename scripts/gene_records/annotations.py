@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from .records import load_records
-from .tables import CITATIONS, ORTHOLOGS
+from .batches import merge_partials
+from .tables import BATCH_CITATIONS as CITATIONS_PART
+from .tables import BATCH_ORTHOLOGS as ORTHOLOGS_PART
 
 log = logging.getLogger("gene_records")
 
@@ -41,20 +42,22 @@ def citation_rows(rec: dict) -> list[list]:
     ]
 
 
-def _sort_key(row: list) -> tuple:
+def row_sort_key(row: list) -> tuple:
+    """Both tables are sorted by every column, as text, left to right."""
     return tuple(str(c) for c in row)
 
 
-def tabulate_annotations(jsonls: list[str], records: str, orthologs: str, citations: str) -> None:
-    """Write orthologs.tsv and citations.tsv from the parsed records."""
-    orows, crows = [], []
-    n = 0
-    for rec in load_records(jsonls, records):
-        orows.extend(ortholog_rows(rec))
-        crows.extend(citation_rows(rec))
-        n += 1
-    orows.sort(key=_sort_key)
-    crows.sort(key=_sort_key)
-    ORTHOLOGS.write(orthologs, orows)
-    CITATIONS.write(citations, crows)
-    log.info("%d records: %d ortholog rows, %d citation rows", n, len(orows), len(crows))
+def write_partials(records: list[dict], orthologs: str, citations: str) -> None:
+    """The map step's part: a batch's rows of both tables, sorted."""
+    ORTHOLOGS_PART.write(orthologs, sorted((r for rec in records for r in ortholog_rows(rec)), key=row_sort_key))
+    CITATIONS_PART.write(citations, sorted((r for rec in records for r in citation_rows(rec)), key=row_sort_key))
+
+
+def tabulate_annotations(
+    orthologs_parts: list[str], citations_parts: list[str], indexes: list[str], orthologs: str, citations: str
+) -> None:
+    """Write orthologs.tsv and citations.tsv: the batches' partial tables
+    (rule tabulate_batch), merged in order."""
+    n_o = merge_partials(ORTHOLOGS_PART, orthologs_parts, indexes, orthologs)
+    n_c = merge_partials(CITATIONS_PART, citations_parts, indexes, citations)
+    log.info("%d batches: %d ortholog rows, %d citation rows", len(indexes), n_o, n_c)

@@ -32,6 +32,7 @@ from .cli import run
 # underscores) runs the same function through scripts/<rule>.py.
 STEPS: dict[str, tuple[str, str]] = {
     "parse-records": ("gene_records.parse", "parse_batch"),
+    "tabulate-batch": ("gene_records.batch_tables", "tabulate_batch"),
     "collect-records": ("gene_records.parse", "collect_records"),
     "tabulate-annotations": ("gene_records.annotations", "tabulate_annotations"),
     "check-proteins": ("gene_records.protein_qc", "check_proteins"),

@@ -18,14 +18,18 @@ from __future__ import annotations
 import logging
 import re
 from array import array
+from collections.abc import Iterable
 
 import numpy as np
 
 from .errors import RecordError
 from .geisha import join_location_terms
 from .io import AtomicWriter, format_cell
-from .records import load_records
-from .tables import CELL_EXPRESSION, CSI_MATRIX, FOLD_CHANGE_MATRIX, INSITU_EXPRESSION, INSITU_MATRIX
+from .batches import merge_partials, partial_json, partial_lines
+from .tables import BATCH_CELL_EXPRESSION as CELL_PART
+from .tables import BATCH_INSITU_CELLS as INSITU_CELLS_PART
+from .tables import BATCH_INSITU_EXPRESSION as INSITU_PART
+from .tables import CELL_EXPRESSION, CSI_MATRIX, FOLD_CHANGE_MATRIX, INSITU_MATRIX
 
 log = logging.getLogger("gene_records")
 
@@ -251,31 +255,6 @@ class CellExpression:
                 n += len(g)
         return n
 
-    def write_matrices(self, fold_change_path: str, csi_path: str) -> int:
-        """Write both wide matrices (cell types x genes); return the number of gene columns."""
-        g, c, fc, csi = self.sorted
-        labels = gene_column_labels([(rid, sym) for rid, sym, _ in self.genes])
-        columns = sorted(range(len(self.genes)), key=lambda i: _label_key(labels[self.genes[i][0]]))
-        col_of = np.empty(len(self.genes), dtype=np.int64)
-        col_of[columns] = np.arange(len(columns))
-        gene_labels = [labels[self.genes[i][0]] for i in columns]
-        rank = self.cell_rank[c]
-        order = np.lexsort((col_of[g], rank))
-        rank, cols = rank[order], col_of[g][order]
-        # one row per cell type: the runs of equal rank
-        starts = np.flatnonzero(np.concatenate(([True], rank[1:] != rank[:-1]))).tolist() if len(rank) else []
-        ends = starts[1:] + [len(rank)]
-        for table, path, values in ((FOLD_CHANGE_MATRIX, fold_change_path, fc[order]), (CSI_MATRIX, csi_path, csi[order])):
-            with AtomicWriter(path) as fh:
-                fh.write(table.header_line(gene_labels))
-                for s, e in zip(starts, ends):
-                    cells = [""] * len(columns)
-                    for j, v in zip(cols[s:e].tolist(), values[s:e].tolist()):
-                        cells[j] = format_cell(v)
-                    key = "\t".join(format_cell(x) for x in self.cell_keys[int(rank[s])])
-                    fh.write("\t".join([key, *cells]) + "\n")
-        return len(columns)
-
 
 # ------------------------------------------------------------------ in situ
 
@@ -305,7 +284,7 @@ def insitu_rows(rec: dict) -> list[tuple]:
     return rows
 
 
-def _insitu_sort_key(row: tuple) -> tuple:
+def insitu_sort_key(row: tuple) -> tuple:
     record_id, symbol, species, stage, hh, location, url, source = row
     return (record_id, hh is None, hh or 0, stage, location, url, source, symbol, species)
 
@@ -345,55 +324,110 @@ def insitu_matrix_rows(rows: list[tuple]) -> tuple[list[str], list[list]]:
     return locations, out
 
 
-# ------------------------------------------------------------------ the step
+# ------------------------------------------------------------------ map
+
+
+def write_partials(records: list[dict], cell_expression: str, insitu_expression: str, insitu_cells: str) -> None:
+    """The map step's part: a batch's rows of both long tables and its
+    non-empty in situ matrix cells, sorted as the final tables."""
+    cells = CellExpression()
+    insitu: set[tuple] = set()
+    for rec in records:
+        cells.add(rec)
+        insitu.update(insitu_rows(rec))
+    cells.finish()
+    cells.write_long(cell_expression)
+    rows = sorted(insitu, key=insitu_sort_key)
+    INSITU_PART.write(insitu_expression, rows)
+    symbols: dict[str, str] = {}
+    seen: dict[tuple[str, str], set] = {}
+    for record_id, symbol, _species, stage, hh, location, _url, _source in rows:
+        symbols[record_id] = symbol
+        seen.setdefault((record_id, location), set()).add(hh if hh is not None else stage)
+    INSITU_CELLS_PART.write(
+        insitu_cells, ((rid, symbols[rid], loc, stage_list(st)) for (rid, loc), st in sorted(seen.items()))
+    )
+
+
+# ------------------------------------------------------------------ reduce
+
+
+def _write_cell_matrices(
+    cell_expression: str, genes: list[tuple[str, str]], fold_change_path: str, csi_path: str
+) -> int:
+    """Both wide matrices (cell types x genes) from the long table; ``genes``
+    are the (record_id, symbol) of its genes. Each matrix is filled in one
+    pass over the long table, one at a time (the values stay text)."""
+    labels = gene_column_labels(genes)
+    order = sorted(labels, key=lambda rid: _label_key(labels[rid]))
+    col_of = {rid.encode("utf-8"): i for i, rid in enumerate(order)}
+    header_labels = [labels[rid] for rid in order]
+    for table, path, field in ((FOLD_CHANGE_MATRIX, fold_change_path, 6), (CSI_MATRIX, csi_path, 7)):
+        rows: dict[bytes, list] = {}
+        with open(cell_expression, "rb") as fh:
+            next(fh)
+            for line in fh:
+                f = line.rstrip(b"\n").split(b"\t")
+                key = f[3] + b"\t" + f[4]
+                row = rows.get(key)
+                if row is None:
+                    row = rows[key] = [b""] * len(order)
+                row[col_of[f[0]]] = f[field]
+        with AtomicWriter(path, "wb") as out:
+            out.write(table.header_line(header_labels).encode("utf-8"))
+            for key in sorted(rows, key=lambda k: k.split(b"\t")):
+                out.write(key + b"\t" + b"\t".join(rows[key]) + b"\n")
+        del rows
+    return len(order)
+
+
+def _write_insitu_matrix(cells: Iterable[bytes], path: str) -> tuple[int, int]:
+    """insitu_matrix.tsv from the merged in situ cells (record_id order)."""
+    genes: list[tuple[bytes, bytes, dict[bytes, bytes]]] = []
+    locations: set[bytes] = set()
+    for line in cells:
+        rid, symbol, location, stages = line.rstrip(b"\n").split(b"\t")
+        if not genes or genes[-1][0] != rid:
+            genes.append((rid, symbol, {}))
+        genes[-1][2][location] = stages
+        locations.add(location)
+    names = sorted((loc.decode("utf-8") for loc in locations), key=_label_key)
+    order = [n.encode("utf-8") for n in names]
+    with AtomicWriter(path, "wb") as out:
+        out.write(INSITU_MATRIX.header_line(names).encode("utf-8"))
+        for rid, symbol, seen in genes:
+            out.write(b"\t".join([rid, symbol, *(seen.get(loc, b"") for loc in order)]) + b"\n")
+    return len(genes), len(names)
 
 
 def tabulate_expression(
-    jsonls: list[str],
-    records: str,
+    cell_parts: list[str],
+    insitu_parts: list[str],
+    insitu_cells_parts: list[str],
+    summaries: list[str],
+    indexes: list[str],
     cell_expression: str,
     fold_change_matrix: str,
     csi_matrix: str,
     insitu_expression: str,
     insitu_matrix: str,
 ) -> None:
-    """Write the expression tables of all accepted records.
+    """Write the expression tables of all accepted records from the batches'
+    partial tables (rule tabulate_batch), merged in record order.
 
     cell_expression: Genular values, one row per gene and cell type;
     fold_change_matrix / csi_matrix: cell types x genes; insitu_expression:
     GEISHA images, one row per image and anatomical location; insitu_matrix:
     genes x locations, each cell the stages at which the gene was seen there.
+    ``summaries`` (the batches' record summaries) give the genes' symbols as
+    the pages write them, for the matrices' column labels.
     """
-    cells = CellExpression()
-    insitu: set[tuple] = set()
-    n_records = n_images = n_insitu_rows = 0
-    for rec in load_records(jsonls, records):
-        n_records += 1
-        cells.add(rec)
-        rows = insitu_rows(rec)
-        n_images += len(rec.get("images") or [])
-        n_insitu_rows += len(rows)
-        insitu.update(rows)
-    cells.finish()
-    n_cells = cells.write_long(cell_expression)
-    n_cols = cells.write_matrices(fold_change_matrix, csi_matrix)
-    log.info(
-        "%d records: %d cell expression rows, %d genes x %d cell types in the matrices",
-        n_records,
-        n_cells,
-        n_cols,
-        len(cells.cells),
+    n_cells = merge_partials(CELL_PART, cell_parts, indexes, cell_expression)
+    genes = [(s["record_id"], s["symbol"]) for s in partial_json(summaries, indexes) if s.get("cell_types")]
+    n_cols = _write_cell_matrices(cell_expression, genes, fold_change_matrix, csi_matrix)
+    log.info("%d cell expression rows, %d genes in the matrices", n_cells, n_cols)
+    n_rows = merge_partials(INSITU_PART, insitu_parts, indexes, insitu_expression)
+    n_genes, n_locations = _write_insitu_matrix(
+        partial_lines(INSITU_CELLS_PART, insitu_cells_parts, indexes), insitu_matrix
     )
-    rows = sorted(insitu, key=_insitu_sort_key)
-    if n_insitu_rows != len(rows):
-        log.info("in situ: %d repeated image/location rows kept once", n_insitu_rows - len(rows))
-    INSITU_EXPRESSION.write(insitu_expression, rows)
-    locations, matrix = insitu_matrix_rows(rows)
-    INSITU_MATRIX.write(insitu_matrix, matrix, extra=locations)
-    log.info(
-        "in situ: %d images, %d image/location rows, %d genes x %d locations",
-        n_images,
-        len(rows),
-        len(matrix),
-        len(locations),
-    )
+    log.info("in situ: %d image/location rows, %d genes x %d locations", n_rows, n_genes, n_locations)

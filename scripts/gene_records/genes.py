@@ -18,6 +18,7 @@ stated species have no identifier of a common kind is a symbol compared
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from .errors import RecordError
 from .expression import stage_list, hh_stage
 from .ids import split_ids
-from .records import load_records
+from .batches import partial_json
+from .io import AtomicWriter
 from .tables import GENES, INTERACTIONS, ORTHOLOG_LINKS, PROTEIN_CHECKS
 
 log = logging.getLogger("gene_records")
@@ -81,6 +83,27 @@ class RecordSummary:
     @property
     def species(self) -> str:
         return normalise_species(self.organism)
+
+    def to_json(self) -> str:
+        """One line of a batch's gene summaries (the stages sorted, as text)."""
+        d = dict(vars(self))
+        d["insitu_stages"] = sorted(self.insitu_stages, key=lambda s: (isinstance(s, str), s))
+        return json.dumps(d, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RecordSummary":
+        return cls(
+            record_id=d["record_id"],
+            source=d["source"],
+            symbol=d["symbol"],
+            organism=d["organism"],
+            ids=d["ids"],
+            orthologs=[(species, ids) for species, ids in d["orthologs"]],
+            cell_types=d["cell_types"],
+            cell_types_positive_fc=d["cell_types_positive_fc"],
+            insitu_images=d["insitu_images"],
+            insitu_stages=set(d["insitu_stages"]),
+        )
 
 
 def _record_uniprots(rec: dict) -> list[str]:
@@ -363,9 +386,16 @@ def gene_rows(
     return rows
 
 
+def write_summaries(records: list[dict], path: str) -> None:
+    """The map step's part: the summary of each of a batch's records, in order."""
+    with AtomicWriter(path) as fh:
+        for rec in records:
+            fh.write(summarise(rec).to_json() + "\n")
+
+
 def link_genes(
-    jsonls: list[str],
-    records: str,
+    gene_summaries: list[str],
+    indexes: list[str],
     protein_checks: str,
     interactions: str,
     genes: str,
@@ -373,11 +403,12 @@ def link_genes(
 ) -> None:
     """Write genes.tsv (one row per gene and species) and ortholog_links.tsv.
 
-    Reads the accepted records once, results/qc/protein_checks.tsv (record_id,
-    status) and results/tables/interactions.tsv (tf_uniprot, target_uniprot,
+    Reads the batches' record summaries (rule tabulate_batch), in batch order,
+    results/qc/protein_checks.tsv (record_id, status) and
+    results/tables/interactions.tsv (tf_uniprot, target_uniprot,
     tf_ncbi_gene_id, target_ncbi_gene_id, tf_name, target_name; streamed).
     """
-    summaries = [summarise(rec) for rec in load_records(jsonls, records)]
+    summaries = [RecordSummary.from_dict(d) for d in partial_json(gene_summaries, indexes)]
     groups = group_genes(summaries)
     # deterministic gene numbering: by the smallest record id of each gene
     groups = sorted(

@@ -26,21 +26,22 @@ a ``fail`` with a reason naming it.
 from __future__ import annotations
 
 import contextlib
-import heapq
 import logging
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Iterator
 
 from Bio.SeqUtils import molecular_weight
 from Bio.SeqUtils.CheckSum import crc64
 
 from .errors import ConfigError, RecordError
+from .batches import merge_partials, partial_lines
 from .io import AtomicWriter
-from .records import accepted_records, iter_jsonl
-from .tables import PROTEIN_CHECKS, PROTEINS
+from .tables import BATCH_FASTA_ENTRIES as FASTA_PART
+from .tables import BATCH_PROTEIN_CHECKS as CHECKS_PART
+from .tables import BATCH_PROTEINS as PROTEINS_PART
+from .tables import PROTEIN_CHECKS
 
 log = logging.getLogger("gene_records")
 
@@ -420,73 +421,85 @@ def protein_row(rec: dict, result: ProteinCheck) -> list[str]:
     ]
 
 
-def _records_in_id_order(jsonls: list[str], records_tsv: str) -> Iterator[dict]:
-    """The accepted records, merged by record_id across the batch files.
+def _check_tolerances(mass_tolerance_da: float, mass_tolerance_da_per_residue: float) -> None:
+    if mass_tolerance_da < 0 or mass_tolerance_da_per_residue < 0:
+        raise ConfigError("protein_qc: the mass tolerances must not be negative")
 
-    Each batch file is sorted by record_id (parse_records writes it so), so a
-    k-way merge streams them in global order, holding one record per batch.
-    """
-    accepted = accepted_records(records_tsv)
-    streams = [iter_jsonl([p], accepted) for p in sorted(jsonls)]
-    previous = None
-    for rec in heapq.merge(*streams, key=lambda r: r["record_id"]):
-        rid = rec["record_id"]
-        if previous is not None and rid <= previous:
-            raise RecordError(
-                rec.get("source_file", "?"),
-                f"record {rid}",
-                f"batch files are not sorted by record_id or repeat it (after {previous}); rerun parse_records",
-            )
-        previous = rid
-        yield rec
+
+def write_partials(
+    records: list[dict],
+    checks: str,
+    proteins: str,
+    fasta_entries: str,
+    mass_tolerance_da: float = DEFAULT_MASS_TOLERANCE_DA,
+    mass_tolerance_da_per_residue: float = DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
+) -> None:
+    """The map step's part: check a batch's proteins (records in record_id
+    order); write its rows of protein_checks.tsv and proteins.tsv and, per
+    protein that passed, its FASTA header (and the one naming it by record id,
+    for when another record already gave its accession) and sequence."""
+    _check_tolerances(mass_tolerance_da, mass_tolerance_da_per_residue)
+    codes: Counter = Counter()
+    with contextlib.ExitStack() as stack:
+        out_checks = stack.enter_context(CHECKS_PART.writer(checks))
+        out_proteins = stack.enter_context(PROTEINS_PART.writer(proteins))
+        out_fasta = stack.enter_context(FASTA_PART.writer(fasta_entries))
+        for rec in records:
+            result = check_record(rec, mass_tolerance_da, mass_tolerance_da_per_residue)
+            if result is None:
+                continue
+            out_checks.row(check_row(rec, result))
+            out_proteins.row(protein_row(rec, result))
+            if result.status == PASS:
+                fid = fasta_id(rec)
+                key = fid.split("|")[1] if "|" in fid else fid
+                fallback = fasta_header(rec, _word(rec["record_id"]))
+                out_fasta.row([rec["record_id"], key, fasta_header(rec, fid), fallback, rec["protein"]["sequence"]])
+            else:
+                codes.update(result.failed_checks)
+                log.info("%s: protein fails QC: %s", rec["record_id"], result.reason)
+    log.info("%d proteins checked: %d pass, %d fail", out_checks.n, out_fasta.n, out_checks.n - out_fasta.n)
+    for code, count in sorted(codes.items()):
+        log.info("  %s: %d", code, count)
 
 
 def check_proteins(
-    jsonls: list[str],
-    records: str,
+    checks_parts: list[str],
+    proteins_parts: list[str],
+    fasta_parts: list[str],
+    indexes: list[str],
     checks: str,
     fasta: str,
     proteins: str,
-    mass_tolerance_da: float = DEFAULT_MASS_TOLERANCE_DA,
-    mass_tolerance_da_per_residue: float = DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
     fasta_line_width: int = DEFAULT_FASTA_LINE_WIDTH,
 ) -> None:
-    """Check every protein sequence of the accepted records against its stated
-    length, mass and CRC64.
+    """Write the protein QC of every accepted record from the batches' partial
+    tables (rule tabulate_batch, which checks every protein sequence against
+    its stated length, mass and CRC64).
 
     Writes ``checks`` (results/qc/protein_checks.tsv: one row per protein, the
     stated and computed values, status pass/fail and the reason), ``fasta``
-    (every protein that passed, wrapped at ``fasta_line_width``) and
+    (every protein that passed, wrapped at ``fasta_line_width``; an accession
+    already written names the later protein by its record id) and
     ``proteins`` (results/tables/proteins.tsv: one row per protein with the
     computed values), all sorted by record_id. A failing protein is a row
     with status fail, not an error.
     """
-    if mass_tolerance_da < 0 or mass_tolerance_da_per_residue < 0:
-        raise ConfigError("protein_qc: the mass tolerances must not be negative")
     if fasta_line_width < 1:
         raise ConfigError("protein_qc: fasta_line_width must be at least 1")
-    n = n_pass = 0
-    codes: Counter = Counter()
-    fasta_ids: set = set()
-    with contextlib.ExitStack() as stack:
-        out_checks = stack.enter_context(PROTEIN_CHECKS.writer(checks))
-        fh_fasta = stack.enter_context(AtomicWriter(fasta))
-        out_proteins = stack.enter_context(PROTEINS.writer(proteins))
-        for rec in _records_in_id_order(jsonls, records):
-            result = check_record(rec, mass_tolerance_da, mass_tolerance_da_per_residue)
-            if result is None:
-                continue
-            n += 1
-            out_checks.row(check_row(rec, result))
-            out_proteins.row(protein_row(rec, result))
-            if result.status == PASS:
-                n_pass += 1
-                fh_fasta.write(fasta_entry(rec, fasta_line_width, fasta_ids))
-            else:
-                codes.update(result.failed_checks)
-                log.info("%s: protein fails QC: %s", rec["record_id"], result.reason)
+    n = merge_partials(CHECKS_PART, checks_parts, indexes, checks)
+    merge_partials(PROTEINS_PART, proteins_parts, indexes, proteins)
+    seen: set[bytes] = set()
+    n_pass = 0
+    with AtomicWriter(fasta, "wb") as fh:
+        for line in partial_lines(FASTA_PART, fasta_parts, indexes):
+            rid, key, header, fallback, seq = line.rstrip(b"\n").split(b"\t")
+            if key in seen:
+                header, key = fallback, _word(rid.decode("utf-8")).encode("utf-8")
+            seen.add(key)
+            lines = [seq[i : i + fasta_line_width] for i in range(0, len(seq), fasta_line_width)]
+            fh.write(header + b"\n" + b"\n".join(lines) + b"\n")
+            n_pass += 1
     log.info("%d proteins checked: %d pass, %d fail", n, n_pass, n - n_pass)
-    for code, count in sorted(codes.items()):
-        log.info("  %s: %d", code, count)
     if n > n_pass:
         log.warning("%d of %d proteins fail QC (status fail in %s)", n - n_pass, n, checks)

@@ -421,6 +421,44 @@ VERSIONS = Table(
     "versions of the workflow and the software it ran with", "provenance",
     order="gene-records and its git commit, Python, then the packages")
 
+# ------------------------------------------- per-batch partial tables (map)
+# What the map step (rule tabulate_batch, gene_records.batch_tables) writes
+# from one parse batch, for the reduce steps to merge without decoding record
+# JSON again. A partial of a final table has its columns and order; the
+# others are the compact per-record summaries a global view needs.
+
+
+def _partial(table: Table) -> Table:
+    return Table(
+        f"batch_{table.name}", f"results/partials/batch_{{batch}}.{table.name}.tsv", table.columns,
+        f"per-batch intermediate: the `{table.name}` rows of one parse batch's records, in its order",
+        table.stage, sort_key=table.sort_key, order=table.order, target=False, unique=table.unique)
+
+
+BATCH_ORTHOLOGS, BATCH_CITATIONS, BATCH_PROTEIN_CHECKS, BATCH_PROTEINS, BATCH_CELL_EXPRESSION, \
+    BATCH_INSITU_EXPRESSION = (_partial(t) for t in (ORTHOLOGS, CITATIONS, PROTEIN_CHECKS, PROTEINS,
+                                                     CELL_EXPRESSION, INSITU_EXPRESSION))
+BATCH_INSITU_CELLS = Table(
+    "batch_insitu_cells", "results/partials/batch_{batch}.insitu_cells.tsv",
+    (RECORD_ID, SYMBOL,
+     C("location", STRING, "an anatomical location of insitu_expression.tsv", required=True),
+     C("stages", LIST, "the gene's stages there, as a cell of insitu_matrix.tsv", items=STRING, required=True)),
+    "per-batch intermediate: the non-empty cells of insitu_matrix.tsv for one parse batch's records",
+    "expression", sort_key=("record_id", "location"), target=False, unique=True)
+BATCH_FASTA_ENTRIES = Table(
+    "batch_fasta_entries", "results/partials/batch_{batch}.fasta_entries.tsv",
+    (RECORD_ID,
+     C("fasta_key", STRING, "what keeps FASTA ids unique: the accession, else the id", required=True),
+     C("header", STRING, "the FASTA header line", required=True),
+     C("fallback_header", STRING, "the header when the key was already written: named by record id", required=True),
+     C("sequence", STRING, "the protein sequence, unwrapped", required=True)),
+    "per-batch intermediate: one row per protein that passed QC in one parse batch", "qc",
+    sort_key=("record_id",), target=False, unique=True)
+BATCH_GENE_SUMMARIES = Output(
+    "batch_gene_summaries", "results/partials/batch_{batch}.gene_summaries.jsonl", "jsonl",
+    "per-batch intermediate: what the gene view needs of each record of one parse batch "
+    "(gene_records.genes.RecordSummary, one JSON list per line), in batch order", "genes", target=False)
+
 # ------------------------------------------------------------- the index
 TABLES: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Table))
 OUTPUTS: dict[str, Table | Output] = {
