@@ -38,7 +38,7 @@ os.environ.update(
     PYTHONPATH=os.pathsep.join(filter(None, [SCRIPTS, os.environ.get("PYTHONPATH")]))
 )
 from gene_records.parse import assign_batches, discover_entries  # noqa: E402
-from gene_records.paths import encode_path  # noqa: E402
+from gene_records.parse import write_batch_listings  # noqa: E402
 from gene_records.config_keys import shown_config  # noqa: E402
 from gene_records.tables import path as declared  # noqa: E402
 from gene_records.tables import targets  # noqa: E402
@@ -66,51 +66,27 @@ REPORT_CONFIG = shown_config(config)
 
 
 # ---- record discovery and stable batches ---------------------------------
-# Only regular files become inputs. Entries that cannot be read safely
-# (dangling or outside links, FIFOs, sockets, devices) are never inputs (a
-# missing input would stop the whole DAG, a FIFO would block): each goes to
-# its batch's parse job as a param and is rejected there with its reason.
-# Record files whose names Snakemake cannot handle (bytes that are not UTF-8
-# break its lock files) reach the parse job as a param too, in table form.
+# Record files are not inputs of the parse jobs: each batch's listing is
+# (.snakemake/gene_records/batches/batch_NNNN.tsv, gene_records.parse:
+# every entry of the batch with its mtime and size). It is rewritten here,
+# while the workflow plans, only when an entry was added, removed or changed,
+# so only that batch reruns. Snakemake costs ~0.1 ms per input file each time
+# it plans and at every scheduling pass; 150,000 record inputs made that most
+# of a rerun's time. It also keeps out of Snakemake's way the names it cannot
+# handle (bytes that are not UTF-8 break its lock files) and the entries that
+# cannot be read safely (dangling or outside links, FIFOs, sockets, devices):
+# the parse job rejects those with their reason.
 RECORD_FILES, UNREADABLE = discover_entries(config["records"])
 BATCHES = assign_batches(
     sorted(RECORD_FILES + list(UNREADABLE)), config["records_per_batch"]
 )
+BATCH_LISTINGS = write_batch_listings(BATCHES, UNREADABLE)
 BATCH_RE = r"[0-9]+"
 
 
-def batch_records(wildcards):
-    """Input function: the record files of one batch (user paths: local())."""
-    return [
-        local(f)
-        for f in BATCHES[wildcards.batch]
-        if f not in UNREADABLE and encode_path(f) == f
-    ]
-
-
-def batch_escaped_records(wildcards):
-    """Param function: the batch's record files whose names Snakemake cannot
-    take as inputs (not UTF-8, control characters), `<table form>TAB<mtime
-    ns>TAB<size>`: a changed file changes the param, which reruns the batch."""
-    out = []
-    for f in BATCHES[wildcards.batch]:
-        if f not in UNREADABLE and encode_path(f) != f:
-            try:
-                st = os.stat(f)
-                signature = f"{st.st_mtime_ns}\t{st.st_size}"
-            except OSError:  # gone since discovery: the parse job says so
-                signature = "missing"
-            out.append(f"{encode_path(f)}\t{signature}")
-    return out
-
-
-def batch_unreadable(wildcards):
-    """Param function: the batch's unreadable entries, `<table form>TAB<reason>`."""
-    return [
-        f"{encode_path(f)}\t{UNREADABLE[f]}"
-        for f in BATCHES[wildcards.batch]
-        if f in UNREADABLE
-    ]
+def batch_listing(wildcards):
+    """Input function: the listing of one batch."""
+    return BATCH_LISTINGS[wildcards.batch]
 
 
 def batch_outputs(kind):

@@ -1,6 +1,6 @@
 rule parse_records:
     input:
-        records=batch_records,
+        listing=batch_listing,
         code=library("parse_records"),
     output:
         jsonl=declared("batch_jsonl"),
@@ -25,8 +25,6 @@ rule parse_records:
     params:
         on_bad_record=config["on_bad_record"],
         max_record_bytes=config["max_record_bytes"],
-        unreadable=batch_unreadable,
-        escaped_records=batch_escaped_records,
     script:
         "../scripts/parse_records.py"
 

@@ -221,10 +221,10 @@ def test_parse_batch_rejects_unreadable_entries(tmp_path, on_bad_record):
     out = {k: str(tmp_path / f"{k}.out") for k in ("jsonl", "index", "rejected")}
     if on_bad_record == "fail":
         with pytest.raises(cli.StepFailed):
-            parse_batch([str(SOX2)], **out, on_bad_record="fail", unreadable=unreadable)
+            parse_batch(records=[str(SOX2)], **out, on_bad_record="fail", unreadable=unreadable)
         assert not any(os.path.exists(p) for p in out.values())
         return
-    parse_batch([str(SOX2)], **out, on_bad_record="skip", unreadable=unreadable)
+    parse_batch(records=[str(SOX2)], **out, on_bad_record="skip", unreadable=unreadable)
     assert Path(out["rejected"]).read_text() == (
         f"source_file\treason\n{tmp_path}/a%09b.md\tdangling symbolic link (-> x: no such file)\n"
     )
@@ -386,6 +386,15 @@ def test_path_table_form_round_trips_any_bytes(data):
 @given(st.text(max_size=40))
 def test_path_table_form_round_trips_any_text(text):
     assert decode_path(encode_path(text)) == text if "\x00" not in text else True
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.binary(max_size=40).map(os.fsdecode)))
+def test_the_fast_path_of_ordinary_names_is_the_byte_rule(text):
+    """encode_path returns an ordinary str name unchanged without looking at
+    its bytes: the same answer as the byte-by-byte rule, on any text and on
+    names with bytes that are not UTF-8 (surrogate escapes)."""
+    assert encode_path(text) == encode_bytes(os.fsencode(text))
 
 
 def test_hostile_file_names_reach_every_table(tmp_path, reference):

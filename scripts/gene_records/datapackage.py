@@ -17,8 +17,8 @@ a Table Schema generated from :mod:`gene_records.tables`:
 A wide table's extra columns are read from its header and typed by its
 ``extra_column``. Paths are relative to the folder of ``datapackage.json``. The
 provenance tables (written after this file) are described from their
-declarations. The per-batch intermediates (``results/parsed/``) are left out:
-they depend on the batch size. Same tables, same bytes.
+declarations. The per-batch intermediates (``results/parsed/``,
+``results/partials/``) are left out: they depend on the batch size. Same tables, same bytes.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def describe(results: str) -> dict:
     parent = os.path.dirname(os.path.normpath(results))
     resources = []
     for table in tables.TABLES:
-        if table.path.startswith("results/parsed/"):
+        if "{batch}" in table.path:
             continue
         path = os.path.join(parent, *table.path.split("/")) if parent else table.path
         if "{" in table.path:

@@ -15,7 +15,7 @@ from .errors import ConfigError, RecordError
 from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, file_kind, write_if_changed
 from .paths import decode_path, encode_path
 from .records import parse_file, summary_row, to_json
-from .tables import BATCH_INDEX, BATCH_REJECTED, RECORD_MANIFEST, RECORDS, REJECTED_RECORDS
+from .tables import BATCH_INDEX, BATCH_LISTING, BATCH_REJECTED, RECORD_MANIFEST, RECORDS, REJECTED_RECORDS
 
 log = logging.getLogger("gene_records")
 
@@ -166,18 +166,56 @@ def assign_batches(files: list[str], records_per_batch: int) -> dict[str, list[s
     return {b: sorted(fs) for b, fs in sorted(batches.items())}
 
 
+def listing_rows(files: list[str], unreadable: dict[str, str]) -> list[tuple[str, str, str]]:
+    """The rows of a batch listing: each record file with its signature
+    (``<mtime ns> <size>``; ``missing`` when it is gone since discovery), each
+    unreadable entry with the reason."""
+    rows = []
+    for f in files:
+        if f in unreadable:
+            rows.append((encode_path(f), "unreadable", unreadable[f]))
+            continue
+        try:
+            st = os.stat(f)
+            signature = f"{st.st_mtime_ns} {st.st_size}"
+        except OSError:
+            signature = "missing"  # the parse job says why
+        rows.append((encode_path(f), "file", signature))
+    return rows
+
+
+def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, str]) -> dict[str, str]:
+    """Write each batch's listing (``BATCH_LISTING``) unless it already holds
+    exactly that: its time stamp changes only when an entry of the batch was
+    added, removed or changed. Returns ``{batch: path}``.
+
+    The listing, not the record files, is the parse job's input: Snakemake
+    spends about 0.1 ms per input file every time it plans and at each
+    scheduling pass, which at 150,000 records is most of a rerun's cost.
+    """
+    paths = {}
+    for batch, files in batches.items():
+        path = BATCH_LISTING.path.format(batch=batch)
+        rows = listing_rows(files, unreadable)
+        data = (BATCH_LISTING.header_line() + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8")
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        write_if_changed(path, data)
+        paths[batch] = path
+    return paths
+
+
 # ------------------------------------------------------------------ parsing
 
 
 def parse_batch(
-    records: list[str],
     jsonl: str,
     index: str,
     rejected: str,
+    records: list[str] = (),
+    listing: str = "",
     on_bad_record: str = "fail",
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     unreadable: list[str] = (),
-    escaped_records: list[str] = (),
 ) -> None:
     """Parse one batch of record files.
 
@@ -187,13 +225,12 @@ def parse_batch(
     ``on_bad_record=fail`` any bad file fails the step after every file of
     the batch was tried, with one line per bad file.
 
-    ``unreadable`` lists the batch's directory entries that discovery refused
-    to read (:func:`discover_entries`; never Snakemake inputs), each as
-    ``<path in table form>TAB<reason>``: they are bad records like the others.
-    ``escaped_records`` lists record files whose names Snakemake cannot take
-    as inputs (``<path in table form>TAB...``; what follows the tab only makes
-    a changed file rerun the batch). ``source_file`` is the path in table form
-    (:mod:`gene_records.paths`).
+    The files are ``records`` (paths) and those of ``listing`` (the batch's
+    listing, :func:`write_batch_listings`: what the workflow passes). Its
+    unreadable entries, and those of ``unreadable`` (each
+    ``<path in table form>TAB<reason>``), are directory entries that discovery
+    refused to read (:func:`discover_entries`): bad records like the others.
+    ``source_file`` is the path in table form (:mod:`gene_records.paths`).
     """
     if on_bad_record not in ("fail", "skip"):
         raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {on_bad_record!r}")
@@ -203,7 +240,14 @@ def parse_batch(
         shown, _, reason = item.partition("\t")
         bad.append((shown, reason))
         log.warning("%s: %s", shown, reason)
-    paths = list(records) + [decode_path(item.partition("\t")[0]) for item in escaped_records or ()]
+    paths = list(records)
+    if listing:
+        for shown, kind, detail in BATCH_LISTING.rows(listing):
+            if kind == "unreadable":
+                bad.append((shown, detail))
+                log.warning("%s: %s", shown, detail)
+            else:
+                paths.append(decode_path(shown))
     for i, path in enumerate(sorted(paths), start=1):
         try:
             rec = parse_file(path, max_record_bytes)

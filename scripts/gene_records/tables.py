@@ -61,6 +61,14 @@ _REJECTED_RECORD_COLUMNS = (
 )
 
 # ------------------------------------------------------------------ parse
+BATCH_LISTING = Table(
+    "batch_listing", ".snakemake/gene_records/batches/batch_{batch}.tsv",
+    (C("source_file", STRING, "a record file or directory entry of the batch, in table form", required=True),
+     C("kind", STRING, "`file`, or `unreadable` (discovery refused to read it)", required=True),
+     C("detail", STRING, "a file's `<mtime in ns> <size>` (`missing` if it vanished), or why it is unreadable")),
+    "per-batch input, written while the workflow plans (only when it changes): the entries of one parse "
+    "batch, the parse job's one input in place of the record files", "parse",
+    sort_key=("source_file",), target=False, unique=True)
 BATCH_INDEX = Table(
     "batch_index", "results/parsed/batch_{batch}.index.tsv", _RECORD_COLUMNS,
     "per-batch intermediate: the records.tsv rows of one parse batch", "parse",
