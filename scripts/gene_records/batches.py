@@ -16,10 +16,13 @@ one of its records (the same ``record_id`` from another file, which
 
 from __future__ import annotations
 
+import bisect
 import functools
-import heapq
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
 
 from .errors import RecordError
 from .io import AtomicWriter, format_cell
@@ -59,13 +62,19 @@ def kept_copies(indexes: Sequence[str]) -> dict[str, str]:
     batch indexes alone (the copy whose ``source_file`` sorts first, the rule
     ``collect_records`` applies): the same as :func:`accepted_files` of
     records.tsv, without waiting for it. (Read once per step.)"""
-    return _kept_copies(tuple(indexes))
+    return _kept_copies(tuple((p, _signature(p)) for p in indexes))
+
+
+def _signature(path: str) -> tuple[int, int, int]:
+    """What keys the caches below: a rewritten index is read again."""
+    st = os.stat(path)
+    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 @functools.lru_cache(maxsize=2)
-def _kept_copies(indexes: tuple[str, ...]) -> dict[str, str]:
+def _kept_copies(indexes: tuple[tuple[str, tuple], ...]) -> dict[str, str]:
     kept: dict[str, str] = {}
-    for idx in indexes:
+    for idx, _ in indexes:
         with BATCH_INDEX.read(idx) as reader:
             i, j = reader.col("record_id"), reader.col("source_file")
             for r in reader:
@@ -95,41 +104,96 @@ def source_file_cell(rec: dict) -> str:
 # ------------------------------------------------------------------ reduce
 
 
-def _record_id(line: bytes) -> bytes:
-    return line[: line.find(b"\t")]
+class _Partial:
+    """One batch's partial table in memory: its bytes, and for each data line
+    where it starts and where its ``record_id`` (the first cell) ends, found
+    with numpy (no Python work per line)."""
+
+    def __init__(self, table: Table, path: str):
+        try:
+            with open(path, "rb") as fh:
+                self.data = fh.read()
+        except OSError as exc:
+            raise RecordError(path, "", f"cannot read the partial table ({exc.strerror})") from None
+        self.path = path
+        head_end = self.data.find(b"\n") + 1
+        if head_end == 0:
+            raise RecordError(path, "line 1", f"no header of the {table.name} declaration; rerun its batch")
+        table.check_header(path, self.data[: head_end - 1].decode("utf-8").split("\t"))
+        if not self.data.endswith(b"\n"):
+            raise RecordError(path, "", "the last line has no line break (cut short?); rerun its batch")
+        raw = np.frombuffer(self.data, dtype=np.uint8)
+        newlines = np.flatnonzero(raw == 10)
+        self.starts = np.concatenate((newlines[:-1] + 1, [len(self.data)]))  # line starts, then the end
+        tabs = np.flatnonzero(raw == 9)
+        first_tab = np.searchsorted(tabs, self.starts[:-1])
+        if len(self.starts) > 1 and (first_tab >= len(tabs)).any():
+            raise RecordError(path, "", "a line without a tab; rerun its batch")
+        self.id_ends = tabs[first_tab] if len(tabs) else np.zeros(0, dtype=np.int64)
+        if (self.id_ends >= self.starts[1:]).any():
+            line = int(np.flatnonzero(self.id_ends >= self.starts[1:])[0]) + 2
+            raise RecordError(path, f"line {line}", "no tab in the line; rerun its batch")
+        self.n = len(self.starts) - 1
+
+    def rid(self, i: int) -> bytes:
+        return self.data[int(self.starts[i]) : int(self.id_ends[i])]
+
+    def blocks(self, ids: list[bytes]) -> Iterator[tuple[bytes, int, int]]:
+        """``(record_id, first line, end line)`` of each of ``ids`` (sorted)
+        that has rows; every line must belong to one of them."""
+        lo = 0
+        for rid in ids:
+            hi = bisect.bisect_right(range(self.n), rid, lo=lo, key=self.rid)
+            if hi > lo:
+                if self.rid(lo) != rid:
+                    break
+                yield rid, lo, hi
+                lo = hi
+        if lo != self.n:
+            raise RecordError(
+                self.path, f"line {lo + 2}", f"rows of record {self.rid(lo).decode('utf-8', 'replace')!r}, which its "
+                "batch index does not list, or rows out of record_id order; rerun its batch"
+            )
+
+    def chunk(self, lo: int, hi: int) -> memoryview:
+        return memoryview(self.data)[int(self.starts[lo]) : int(self.starts[hi])]
 
 
-def _body(table: Table, path: str, drop: frozenset[str]) -> Iterator[bytes]:
-    """The data lines of a partial table (header checked), without the rows
-    of the records in ``drop``."""
-    try:
-        fh = open(path, "rb")
-    except OSError as exc:
-        raise RecordError(path, "", f"cannot read the partial table ({exc.strerror})") from None
-    with fh:
-        first = fh.readline()
-        if not first:
-            raise RecordError(path, "line 1", f"empty file: no header of the {table.name} declaration")
-        table.check_header(path, first.decode("utf-8").rstrip("\n").split("\t"))
-        if not drop:
-            yield from fh
-            return
-        dropped = {rid.encode("utf-8") for rid in drop}
-        for line in fh:
-            if _record_id(line) not in dropped:
-                yield line
+def _batch_ids(index: str) -> list[bytes]:
+    return _read_batch_ids(index, _signature(index))
 
 
-def partial_lines(table: Table, partials: Sequence[str], indexes: Sequence[str]) -> Iterator[bytes]:
-    """The data lines of the batches' partial tables of ``table`` (each sorted
-    by ``record_id`` first, one record's rows together), merged as streams in
-    ``record_id`` order (a k-way merge: one line per batch in memory), rows
-    of the records another batch's copy stands for left out."""
+@functools.lru_cache(maxsize=1024)
+def _read_batch_ids(index: str, _signature: tuple) -> list[bytes]:
+    with BATCH_INDEX.read(index) as reader:
+        i = reader.col("record_id")
+        return sorted({r[i].encode("utf-8") for r in reader})
+
+
+def partial_chunks(table: Table, partials: Sequence[str], indexes: Sequence[str]) -> Iterator[tuple[memoryview, int]]:
+    """The rows of the batches' partial tables of ``table`` (each sorted by
+    ``record_id`` first, one record's rows together) in ``record_id`` order,
+    one record's rows at a time: ``(its lines as bytes, how many)``; the rows
+    of records another batch's copy stands for are left out. The work per
+    line is numpy's; Python's is per record."""
     if len(partials) != len(indexes):
         raise ValueError(f"{table.name}: one batch index per partial table is needed")
     kept = kept_copies(indexes)
-    streams = [_body(table, p, dropped_ids(i, kept)) for p, i in zip(partials, indexes)]
-    return heapq.merge(*streams, key=_record_id)
+    loaded, order = [], []
+    for s, (path, idx) in enumerate(zip(partials, indexes)):
+        part = _Partial(table, path)
+        drop = {rid.encode("utf-8") for rid in dropped_ids(idx, kept)}
+        order.extend((rid, s, lo, hi) for rid, lo, hi in part.blocks(_batch_ids(idx)) if rid not in drop)
+        loaded.append(part)
+    order.sort()
+    for _rid, s, lo, hi in order:
+        yield loaded[s].chunk(lo, hi), hi - lo
+
+
+def partial_lines(table: Table, partials: Sequence[str], indexes: Sequence[str]) -> Iterator[bytes]:
+    """:func:`partial_chunks` line by line (for steps that read every row)."""
+    for chunk, _n in partial_chunks(table, partials, indexes):
+        yield from bytes(chunk).splitlines(keepends=True)
 
 
 def partial_json(partials: Sequence[str], indexes: Sequence[str]) -> Iterator[dict]:
@@ -157,7 +221,7 @@ def merge_partials(table: Table, partials: Sequence[str], indexes: Sequence[str]
     n = 0
     with AtomicWriter(out, "wb") as fh:
         fh.write(table.header_line().encode("utf-8"))
-        for line in partial_lines(table, partials, indexes):
-            fh.write(line)
-            n += 1
+        for chunk, lines in partial_chunks(table, partials, indexes):
+            fh.write(chunk)
+            n += lines
     return n

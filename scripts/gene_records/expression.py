@@ -355,30 +355,34 @@ def write_partials(records: list[dict], cell_expression: str, insitu_expression:
 def _write_cell_matrices(
     cell_expression: str, genes: list[tuple[str, str]], fold_change_path: str, csi_path: str
 ) -> int:
-    """Both wide matrices (cell types x genes) from the long table; ``genes``
-    are the (record_id, symbol) of its genes. Each matrix is filled in one
-    pass over the long table, one at a time (the values stay text)."""
+    """Both wide matrices (cell types x genes) from the long table, in one
+    pass over it; ``genes`` are the (record_id, symbol) of its genes. The
+    values stay text (the long table's cells are the matrices' cells)."""
     labels = gene_column_labels(genes)
     order = sorted(labels, key=lambda rid: _label_key(labels[rid]))
     col_of = {rid.encode("utf-8"): i for i, rid in enumerate(order)}
+    width = len(order)
+    fc_rows: dict[bytes, list] = {}
+    csi_rows: dict[bytes, list] = {}
+    with open(cell_expression, "rb") as fh:
+        next(fh)
+        for line in fh:
+            rid, _sym, _ncbi, cid, cname, _obs, fc, csi = line.split(b"\t")
+            key = cid + b"\t" + cname
+            row = fc_rows.get(key)
+            if row is None:
+                row = fc_rows[key] = [b""] * width
+                csi_rows[key] = [b""] * width
+            col = col_of[rid]
+            row[col] = fc
+            csi_rows[key][col] = csi[:-1]
+    keys = sorted(fc_rows, key=lambda k: k.split(b"\t"))
     header_labels = [labels[rid] for rid in order]
-    for table, path, field in ((FOLD_CHANGE_MATRIX, fold_change_path, 6), (CSI_MATRIX, csi_path, 7)):
-        rows: dict[bytes, list] = {}
-        with open(cell_expression, "rb") as fh:
-            next(fh)
-            for line in fh:
-                f = line.rstrip(b"\n").split(b"\t")
-                key = f[3] + b"\t" + f[4]
-                row = rows.get(key)
-                if row is None:
-                    row = rows[key] = [b""] * len(order)
-                row[col_of[f[0]]] = f[field]
+    for table, path, rows in ((FOLD_CHANGE_MATRIX, fold_change_path, fc_rows), (CSI_MATRIX, csi_path, csi_rows)):
         with AtomicWriter(path, "wb") as out:
             out.write(table.header_line(header_labels).encode("utf-8"))
-            for key in sorted(rows, key=lambda k: k.split(b"\t")):
-                out.write(key + b"\t" + b"\t".join(rows[key]) + b"\n")
-        del rows
-    return len(order)
+            out.writelines(key + b"\t" + b"\t".join(rows[key]) + b"\n" for key in keys)
+    return width
 
 
 def _write_insitu_matrix(cells: Iterable[bytes], path: str) -> tuple[int, int]:

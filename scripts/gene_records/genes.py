@@ -217,8 +217,11 @@ def link_orthologs(summaries: list[RecordSummary]) -> list[list]:
         if s.symbol:
             by_symbol[(s.species, s.symbol.casefold())].append(i)
 
+    species_of = {id(s): s.species for s in summaries}  # normalised once
+
     def other_species(a: RecordSummary, b: RecordSummary) -> bool:
-        return not (a.species and b.species and a.species == b.species)
+        x, y = species_of[id(a)], species_of[id(b)]
+        return not (x and y and x == y)
 
     links: dict[tuple[int, int], dict] = {}
 
@@ -329,19 +332,29 @@ def count_interactions(
             key = ("uniprot", uniprot) if uniprot else (("ncbi", ncbi) if ncbi else ("name", name))
         return partner_codes.setdefault(key, -1 - len(partner_codes))
 
+    # A partner (its accession, ids and name) is looked up once: a TF has
+    # hundreds of rows, a target tens.
+    partners: dict[tuple[str, str, str], tuple] = {}
+
+    def partner(uniprot: str, ncbi: str, name: str) -> tuple:
+        key = (uniprot, ncbi, name)
+        found = partners.get(key)
+        if found is None:
+            genes = genes_of(uniprot, ncbi)
+            found = partners[key] = (tuple(genes), code(genes, uniprot, ncbi, name))
+        return found
+
     n = 0
     with INTERACTIONS.read(path) as reader:
         tu, gu, tn, gn, tname, gname = (reader.col(c) for c in INTERACTION_ID_COLUMNS)
         for cells in reader.leading(max(tu, gu, tn, gn, tname, gname) + 1):
             n += 1
-            tf_genes = genes_of(cells[tu], cells[tn])
-            target_genes = genes_of(cells[gu], cells[gn])
-            if not tf_genes and not target_genes:
-                continue
+            tf_genes, tf_code = partner(cells[tu], cells[tn], cells[tname])
+            target_genes, target_code = partner(cells[gu], cells[gn], cells[gname])
             for gene in target_genes:
-                tfs[gene].add(code(tf_genes, cells[tu], cells[tn], cells[tname]))
+                tfs[gene].add(tf_code)
             for gene in tf_genes:
-                targets[gene].add(code(target_genes, cells[gu], cells[gn], cells[gname]))
+                targets[gene].add(target_code)
     log.info("%d interactions read, %d genes with TFs, %d with targets", n, len(tfs), len(targets))
     return tfs, targets
 
