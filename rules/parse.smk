@@ -36,14 +36,13 @@ rule tabulate_batch:
         jsonl=declared("batch_jsonl"),
         code=library("tabulate_batch"),
     output:
+        record_manifest=declared("batch_record_manifest"),
         orthologs=declared("batch_orthologs"),
         citations=declared("batch_citations"),
         cell_expression=declared("batch_cell_expression"),
         insitu_expression=declared("batch_insitu_expression"),
         insitu_cells=declared("batch_insitu_cells"),
-        protein_checks=declared("batch_protein_checks"),
-        proteins=declared("batch_proteins"),
-        fasta_entries=declared("batch_fasta_entries"),
+        protein_facts=declared("batch_protein_facts"),
         gene_summaries=declared("batch_gene_summaries"),
     log:
         "logs/tabulate_batch/{batch}.log",
@@ -60,10 +59,8 @@ rule tabulate_batch:
         mem_mb=scaled(1000),
         runtime=scaled(20),
     params:
-        mass_tolerance_da=config["protein_qc"]["mass_tolerance_da"],
-        mass_tolerance_da_per_residue=config["protein_qc"][
-            "mass_tolerance_da_per_residue"
-        ],
+        # the records' JSON files go next to the record manifest
+        json_dir=os.path.dirname(declared("record_manifest")),
     script:
         "../scripts/tabulate_batch.py"
 
@@ -73,6 +70,7 @@ rule collect_records:
         indexes=batch_outputs("index"),
         jsonls=batch_outputs("jsonl"),
         rejected_batches=batch_outputs("rejected"),
+        manifests=partials("batch_record_manifest"),
         code=library("collect_records"),
     output:
         records=declared("records"),

@@ -1,8 +1,6 @@
 rule check_proteins:
     input:
-        checks_parts=partials("batch_protein_checks"),
-        proteins_parts=partials("batch_proteins"),
-        fasta_parts=partials("batch_fasta_entries"),
+        facts_parts=partials("batch_protein_facts"),
         indexes=batch_outputs("index"),
         code=library("check_proteins"),
     output:
@@ -20,6 +18,10 @@ rule check_proteins:
         mem_mb=scaled(1000),
         runtime=scaled(30),
     params:
+        mass_tolerance_da=config["protein_qc"]["mass_tolerance_da"],
+        mass_tolerance_da_per_residue=config["protein_qc"][
+            "mass_tolerance_da_per_residue"
+        ],
         fasta_line_width=config["protein_qc"]["fasta_line_width"],
     script:
         "../scripts/check_proteins.py"

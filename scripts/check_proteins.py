@@ -1,5 +1,5 @@
-"""Check proteins (gene_records.protein_qc.check_proteins); a Snakemake script, or run: python scripts/check_proteins.py --help."""
+"""Check proteins (gene_records.proteins.check_proteins); a Snakemake script, or run: python scripts/check_proteins.py --help."""
 from gene_records.cli import run
-from gene_records.protein_qc import check_proteins
+from gene_records.proteins import check_proteins
 
 run(check_proteins, globals().get("snakemake"))

@@ -10,14 +10,13 @@ from gene_records.records import iter_jsonl, summary_row
 from gene_records.tables import BATCH_INDEX
 
 PARTS = (
+    "record_manifest",
     "orthologs",
     "citations",
     "cell_expression",
     "insitu_expression",
     "insitu_cells",
-    "protein_checks",
-    "proteins",
-    "fasta_entries",
+    "protein_facts",
     "gene_summaries",
 )
 
@@ -33,7 +32,7 @@ def map_batches(folder: Path, jsonls: list[str], **kw) -> dict[str, list[str]]:
         index = str(d / "index.tsv")
         BATCH_INDEX.write(index, [summary_row(r) for r in iter_jsonl([jsonl])])
         paths = {n: str(d / (f"{n}.jsonl" if n == "gene_summaries" else f"{n}.tsv")) for n in PARTS}
-        tabulate_batch(jsonl, **paths, **kw)
+        tabulate_batch(jsonl, **paths, json_dir=str(d / "records"), **kw)
         for n in PARTS:
             out[n].append(paths[n])
         out["indexes"].append(index)

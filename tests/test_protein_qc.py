@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import json
 import math
 import random
 import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 from Bio.SeqUtils import molecular_weight
 from batching import map_batches
@@ -23,14 +26,13 @@ from gene_records.protein_qc import (
     DEFAULT_MASS_TOLERANCE_DA,
     DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
     average_mass,
-    check_proteins,
     check_record,
     check_sequence,
     crc64_hex,
-    fasta_entry,
-    fasta_header,
     mass_tolerance,
+    measure_sequence,
 )
+from gene_records.proteins import check_proteins, fasta_entry, fasta_header
 from gene_records.tables import PROTEIN_CHECKS, PROTEINS
 from gene_records.tables import RECORDS as RECORDS_TABLE
 from gene_records.records import parse_file, summary_row, to_json
@@ -385,16 +387,14 @@ def _write_batches(tmp_path, batches: list[list[dict]], accepted: list[dict]):
     return jsonls, str(records)
 
 
-def _run_step(tmp_path, jsonls, records, fasta_line_width=60, **map_kw):
-    """The map step (tabulate_batch: the checks) per batch, then the reduce
-    (check_proteins). ``records`` (records.tsv) is not read: the reduce keeps
-    the copy of a record id whose path sorts first, as collect_records does."""
+def _run_step(tmp_path, jsonls, records, **kw):
+    """The map step (tabulate_batch: the measurements) per batch, then the
+    reduce (check_proteins: the verdicts). ``records`` (records.tsv) is not
+    read: the reduce keeps the copy of a record id whose path sorts first, as
+    collect_records does."""
     out = {k: str(tmp_path / "out" / f) for k, f in (("checks", "c.tsv"), ("fasta", "p.fasta"), ("proteins", "p.tsv"))}
-    parts = map_batches(tmp_path / "map", jsonls, **map_kw)
-    check_proteins(
-        parts["protein_checks"], parts["proteins"], parts["fasta_entries"], parts["indexes"], **out,
-        fasta_line_width=fasta_line_width,
-    )
+    parts = map_batches(tmp_path / "map", jsonls)
+    check_proteins(parts["protein_facts"], parts["indexes"], **out, **kw)
     return out
 
 
@@ -558,3 +558,24 @@ def test_edited_genular_pages_parse_and_fail_protein_qc(tmp_path):
     assert rows["genular-900004"]["status"] == "pass"
     fasta = (wd / "results" / "proteins" / "proteins.fasta").read_text(encoding="utf-8")
     assert [ln for ln in fasta.splitlines() if ln.startswith(">")] == [">genular-900004 SOX2_HUMAN Transcription factor SOX-2 OS=Homo sapiens GN=SOX2"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    seq=st.text(alphabet="ACDEFGHIKLMNPQRSTVWYXBZUO*a ", max_size=60),
+    stated_length=st.one_of(st.none(), st.integers(0, 80), st.text(max_size=6)),
+    stated_mass=st.one_of(st.none(), st.floats(0, 9000, allow_nan=False), st.text(max_size=8)),
+    stated_crc=st.one_of(st.none(), st.text(alphabet="0123456789ABCDEF", min_size=16, max_size=16), st.text(max_size=5)),
+    tol=st.floats(0, 5), per_residue=st.floats(0, 0.01),
+)
+def test_measured_then_judged_after_a_json_round_trip_is_the_check(
+    seq, stated_length, stated_mass, stated_crc, tol, per_residue
+):
+    """The map step measures and stores the measurement as JSON; the reduce
+    judges it with the tolerance: the same verdict and cells as checking at once."""
+    from gene_records.proteins import _measured
+
+    measured = measure_sequence(seq, stated_length, stated_mass, stated_crc)
+    again = _measured(json.loads(json.dumps(vars(measured))))
+    assert again == measured
+    assert again.judge(tol, per_residue) == check_sequence(seq, stated_length, stated_mass, stated_crc, tol, per_residue)

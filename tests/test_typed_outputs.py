@@ -16,7 +16,7 @@ from conftest import find_downstream_python
 import gene_records
 from gene_records import docs, tables
 from gene_records.load import column_types, read_table
-from gene_records.protein_qc import fasta_entry
+from gene_records.proteins import fasta_entry
 from gene_records.tsv import read_tsv
 
 pytestmark = pytest.mark.slow

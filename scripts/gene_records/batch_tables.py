@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from . import annotations, expression, genes, protein_qc
+from . import annotations, expression, genes, proteins
 from .batches import first_copies
-from .protein_qc import DEFAULT_MASS_TOLERANCE_DA, DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE
+from .parse import write_record_files
 from .records import iter_jsonl
 
 log = logging.getLogger("gene_records")
@@ -22,28 +22,27 @@ log = logging.getLogger("gene_records")
 
 def tabulate_batch(
     jsonl: str,
+    record_manifest: str,
+    json_dir: str,
     orthologs: str,
     citations: str,
     cell_expression: str,
     insitu_expression: str,
     insitu_cells: str,
-    protein_checks: str,
-    proteins: str,
-    fasta_entries: str,
+    protein_facts: str,
     gene_summaries: str,
-    mass_tolerance_da: float = DEFAULT_MASS_TOLERANCE_DA,
-    mass_tolerance_da_per_residue: float = DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
 ) -> None:
     """Write the partial tables of one parse batch (``jsonl``; of a record id
-    given by several files, the copy whose path sorts first): its rows of
-    orthologs, citations, cell and in situ expression (and its in situ matrix
-    cells), protein checks, proteins and FASTA entries, and its record
-    summaries for the gene view; each sorted as the final table."""
+    given by several files, the copy whose path sorts first): each record's
+    canonical JSON file in ``json_dir`` (when it changed) and its manifest
+    row, its rows of orthologs, citations, cell and in situ expression (and its in situ matrix
+    cells), its proteins measured (length, mass, CRC64; judged by
+    check_proteins) and its record summaries for the gene view; each sorted
+    as the final table."""
     records = list(first_copies(iter_jsonl([jsonl])))
+    written = write_record_files(records, json_dir, record_manifest)
     annotations.write_partials(records, orthologs, citations)
     expression.write_partials(records, cell_expression, insitu_expression, insitu_cells)
-    protein_qc.write_partials(
-        records, protein_checks, proteins, fasta_entries, mass_tolerance_da, mass_tolerance_da_per_residue
-    )
+    proteins.write_partials(records, protein_facts)
     genes.write_summaries(records, gene_summaries)
-    log.info("%d records: partial tables written", len(records))
+    log.info("%d records: partial tables written, %d JSON files (re)written", len(records), written)

@@ -164,7 +164,7 @@ def _batch_ids(index: str) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _read_batch_ids(index: str, _signature: tuple) -> list[bytes]:
+def _read_batch_ids(index: str, signature: tuple) -> list[bytes]:
     with BATCH_INDEX.read(index) as reader:
         i = reader.col("record_id")
         return sorted({r[i].encode("utf-8") for r in reader})

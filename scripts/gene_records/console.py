@@ -35,7 +35,7 @@ STEPS: dict[str, tuple[str, str]] = {
     "tabulate-batch": ("gene_records.batch_tables", "tabulate_batch"),
     "collect-records": ("gene_records.parse", "collect_records"),
     "tabulate-annotations": ("gene_records.annotations", "tabulate_annotations"),
-    "check-proteins": ("gene_records.protein_qc", "check_proteins"),
+    "check-proteins": ("gene_records.proteins", "check_proteins"),
     "tabulate-expression": ("gene_records.expression", "tabulate_expression"),
     "link-genes": ("gene_records.genes", "link_genes"),
     "merge-interactions": ("gene_records.interactions", "merge_interactions"),

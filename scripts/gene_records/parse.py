@@ -10,12 +10,14 @@ import os
 import stat
 from collections import defaultdict
 
+from .batches import merge_partials
 from .cli import StepFailed
 from .errors import ConfigError, RecordError
-from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, file_kind, write_if_changed
+from .io import DEFAULT_MAX_RECORD_BYTES, AtomicWriter, file_kind, sha256_file, write_if_changed
 from .paths import decode_path, encode_path
 from .records import parse_file, summary_row, to_json
 from .tables import BATCH_INDEX, BATCH_LISTING, BATCH_REJECTED, RECORD_MANIFEST, RECORDS, REJECTED_RECORDS
+from .tables import BATCH_RECORD_MANIFEST as MANIFEST_PART
 
 log = logging.getLogger("gene_records")
 
@@ -184,6 +186,36 @@ def listing_rows(files: list[str], unreadable: dict[str, str]) -> list[tuple[str
     return rows
 
 
+def _touched_only(rows: list[tuple[str, str, str]], listing: str, index: str) -> list[tuple[str, str, str]]:
+    """``rows`` with the old row of each file whose time stamp changed but
+    whose bytes did not (its sha256 is still the one the batch's index
+    recorded when it was parsed): touching a record reruns nothing."""
+    try:
+        old = {r[0]: r for r in BATCH_LISTING.rows(listing)}
+    except (RecordError, OSError):
+        return rows  # no listing yet (or a damaged one): written anew
+    index_sha = None
+    out = []
+    for row in rows:
+        before = old.get(row[0])
+        if before and before[1] == row[1] == "file" and before[2] != row[2] and before[2].split(" ")[-1:] == row[2].split(" ")[-1:]:
+            if index_sha is None:
+                try:
+                    with BATCH_INDEX.read(index) as reader:
+                        i, j = reader.col("source_file"), reader.col("sha256")
+                        index_sha = {r[i]: r[j] for r in reader}
+                except (RecordError, OSError):
+                    index_sha = {}
+            try:
+                same = index_sha.get(row[0]) == sha256_file(decode_path(row[0]))
+            except OSError:
+                same = False
+            if same:
+                row = before
+        out.append(row)
+    return out
+
+
 def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, str]) -> dict[str, str]:
     """Write each batch's listing (``BATCH_LISTING``) unless it already holds
     exactly that: its time stamp changes only when an entry of the batch was
@@ -196,7 +228,7 @@ def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, st
     paths = {}
     for batch, files in batches.items():
         path = BATCH_LISTING.path.format(batch=batch)
-        rows = listing_rows(files, unreadable)
+        rows = _touched_only(listing_rows(files, unreadable), path, BATCH_INDEX.path.format(batch=batch))
         data = (BATCH_LISTING.header_line() + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_if_changed(path, data)
@@ -279,6 +311,7 @@ def collect_records(
     indexes: list[str],
     jsonls: list[str],
     rejected_batches: list[str],
+    manifests: list[str],
     records: str,
     rejected: str,
     manifest: str,
@@ -289,9 +322,12 @@ def collect_records(
 
     Of several files giving the same record id, the one whose path sorts first
     is kept and the others are rejected (or, with ``on_bad_record=fail``, the
-    step fails). JSON files are written next to ``manifest`` only when their
-    content changed, and JSON files of records that no longer exist are
-    removed, so an unchanged record's file is never rewritten.
+    step fails). The JSON files next to ``manifest`` are written by the map
+    step of each batch (:func:`write_record_files`, only when their content
+    changed); here the kept copy of a duplicated record id is rewritten if
+    another batch's copy took its place, the batches' manifest rows
+    (``manifests``) are merged and the JSON files of records that no longer
+    exist are removed. ``jsonls`` are read only for duplicated record ids.
     """
     if len(indexes) != len(jsonls):
         raise ConfigError("collect_records: one index per JSONL file is needed")
@@ -322,36 +358,55 @@ def collect_records(
     REJECTED_RECORDS.write(rejected, sorted(set(batch_rejects) | set(dup_rejects)))
     RECORDS.write(records, (kept[rid] for rid in sorted(kept)))
 
+    # The map steps wrote each batch's JSON files and manifest rows; a record
+    # id that several files give is the kept copy's (the map step of another
+    # batch may have written its own copy's file).
     out_dir = os.path.dirname(manifest) or "."
     os.makedirs(out_dir, exist_ok=True)
+    n = merge_partials(MANIFEST_PART, manifests, indexes, manifest)
     written = 0
-    entries = []
+    dup_ids = {rid for rid, rows in rows_by_id.items() if len(rows) > 1}
     for idx, jl, rows in zip(indexes, jsonls, batch_rows):
+        if not any(row[_ID] in dup_ids and kept[row[_ID]] is row for row in rows):
+            continue
         with open(jl, encoding="utf-8") as fh:
             lines = [ln for ln in fh if ln.strip()]
         if len(lines) != len(rows):
             raise ConfigError(f"{jl}: {len(lines)} records but {idx} lists {len(rows)}")
         for row, line in zip(rows, lines):
-            rid = row[_ID]
-            if kept.get(rid) != row:
-                continue  # a duplicate that was rejected
-            data = line.encode("utf-8")
-            if write_if_changed(os.path.join(out_dir, rid + ".json"), data):
-                written += 1
-            entries.append((rid, rid + ".json", hashlib.sha256(data).hexdigest()))
-    keep_names = {e[1] for e in entries}
+            if row[_ID] in dup_ids and kept[row[_ID]] is row:
+                written += write_if_changed(os.path.join(out_dir, row[_ID] + ".json"), line.encode("utf-8"))
+    with RECORD_MANIFEST.read(manifest) as reader:
+        keep_names = {r[reader.col("json_file")] for r in reader}
     removed = 0
     for name in os.listdir(out_dir):
         if name.endswith(".json") and name not in keep_names:
             os.unlink(os.path.join(out_dir, name))
             removed += 1
-    RECORD_MANIFEST.write(manifest, sorted(entries))
     log.info(
-        "%d records kept, %d duplicates rejected, %d batch rejects; %d JSON files written, %d unchanged, %d stale removed",
+        "%d records kept, %d duplicates rejected, %d batch rejects; %d JSON files in the manifest, "
+        "%d rewritten as the kept copy of a duplicate, %d stale removed",
         len(kept),
         len(dup_rejects),
         len(batch_rejects),
+        n,
         written,
-        len(entries) - written,
         removed,
     )
+
+
+def write_record_files(records: list[dict], json_dir: str, manifest: str) -> int:
+    """The map step's part: the canonical JSON file of each of a batch's
+    records (one copy per record id) in ``json_dir``, written only when its
+    content changed, and the batch's rows of the record manifest. Returns how
+    many files were (re)written."""
+    os.makedirs(json_dir, exist_ok=True)
+    written = 0
+    rows = []
+    for rec in records:
+        data = to_json(rec).encode("utf-8") + b"\n"
+        name = rec["record_id"] + ".json"
+        written += write_if_changed(os.path.join(json_dir, name), data)
+        rows.append((rec["record_id"], name, hashlib.sha256(data).hexdigest()))
+    MANIFEST_PART.write(manifest, rows)
+    return written

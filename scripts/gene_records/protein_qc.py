@@ -25,7 +25,6 @@ a ``fail`` with a reason naming it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import re
@@ -36,12 +35,6 @@ from Bio.SeqUtils import molecular_weight
 from Bio.SeqUtils.CheckSum import crc64
 
 from .errors import ConfigError, RecordError
-from .batches import merge_partials, partial_lines
-from .io import AtomicWriter
-from .tables import BATCH_FASTA_ENTRIES as FASTA_PART
-from .tables import BATCH_PROTEIN_CHECKS as CHECKS_PART
-from .tables import BATCH_PROTEINS as PROTEINS_PART
-from .tables import PROTEIN_CHECKS
 
 log = logging.getLogger("gene_records")
 
@@ -227,6 +220,117 @@ class ProteinCheck:
         }
 
 
+@dataclass(frozen=True)
+class Measured:
+    """What a sequence and its stated values give before any tolerance is
+    applied: everything :class:`ProteinCheck` holds but the mass verdict (the
+    map step measures, the reduce judges with the configured tolerance)."""
+
+    stated_length: int | None
+    stated_length_text: str
+    computed_length: int
+    stated_mass_da: float | None
+    stated_mass_text: str
+    computed_mass_da: float | None
+    stated_crc64: str | None
+    stated_crc64_text: str
+    computed_crc64: str
+    failures_before: tuple[str, ...]  # sequence and length
+    mass_failure: str | None  # the stated mass could not be read
+    failures_after: tuple[str, ...]  # CRC64
+
+    def judge(
+        self,
+        mass_tolerance_da: float = DEFAULT_MASS_TOLERANCE_DA,
+        mass_tolerance_da_per_residue: float = DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
+    ) -> ProteinCheck:
+        """The check, with the mass compared within the tolerance."""
+        failures = list(self.failures_before)
+        delta = ppm = tolerance = None
+        if self.mass_failure:
+            failures.append(self.mass_failure)
+        elif self.computed_mass_da is not None:
+            delta = self.stated_mass_da - self.computed_mass_da
+            ppm = delta / self.computed_mass_da * 1e6
+            tolerance = mass_tolerance(self.computed_length, mass_tolerance_da, mass_tolerance_da_per_residue)
+            if abs(delta) > tolerance:
+                failures.append(
+                    f"mass_mismatch (stated - computed = {_fmt(delta, 2)} Da, tolerance {_fmt(tolerance, 2)} Da)"
+                )
+        failures.extend(self.failures_after)
+        return ProteinCheck(
+            stated_length=self.stated_length,
+            stated_length_text=self.stated_length_text,
+            computed_length=self.computed_length,
+            stated_mass_da=self.stated_mass_da,
+            stated_mass_text=self.stated_mass_text,
+            computed_mass_da=self.computed_mass_da,
+            mass_delta_da=delta,
+            mass_delta_ppm=ppm,
+            mass_tolerance_da=tolerance,
+            stated_crc64=self.stated_crc64,
+            stated_crc64_text=self.stated_crc64_text,
+            computed_crc64=self.computed_crc64,
+            failures=tuple(failures),
+        )
+
+    def can_pass(self) -> bool:
+        """Whether some mass tolerance lets it pass (only the mass is judged later)."""
+        return not (self.failures_before or self.mass_failure or self.failures_after)
+
+
+def measure_sequence(sequence, stated_length, stated_mass_da, stated_crc64) -> Measured:
+    """Compute what :func:`check_sequence` compares (length, average mass,
+    CRC64) and every check that needs no tolerance."""
+    seq = "" if sequence is None else str(sequence)
+    before: list[str] = []
+    slen, f_len = parse_stated_length(stated_length)
+    smass, f_mass = parse_stated_mass(stated_mass_da)
+    scrc, f_crc = parse_stated_crc64(stated_crc64)
+    text = {
+        key: "" if _blank(value) else str(value).strip()
+        for key, value in (("l", stated_length), ("m", stated_mass_da), ("c", stated_crc64))
+    }
+
+    computed_length = len(seq)
+    computed_mass = computed_crc = None
+    if not seq:
+        before.append("sequence_missing (no sequence given)")
+    else:
+        bad = invalid_characters(seq)
+        if bad:
+            before.append("invalid_residues (not amino-acid codes: " + ", ".join(_char_name(c) for c in bad) + ")")
+        else:
+            computed_mass = average_mass(seq)
+        computed_crc = crc64_hex(seq)
+
+    if f_len:
+        before.append(f_len)
+    elif seq and computed_length != slen:
+        before.append(f"length_mismatch (computed {computed_length}, stated {slen})")
+
+    after: list[str] = []
+    if f_crc:
+        after.append(f_crc)
+    elif computed_crc is not None and computed_crc != scrc:
+        after.append(f"crc64_mismatch (computed {computed_crc}, stated {scrc})")
+
+    return Measured(
+        stated_length=slen,
+        stated_length_text=text["l"],
+        computed_length=computed_length,
+        stated_mass_da=smass,
+        stated_mass_text=text["m"],
+        computed_mass_da=computed_mass,
+        stated_crc64=scrc,
+        stated_crc64_text=text["c"],
+        computed_crc64=computed_crc or "",
+        failures_before=tuple(before),
+        mass_failure=f_mass,
+        failures_after=tuple(after),
+    )
+
+
 def check_sequence(
     sequence,
     stated_length,
@@ -249,65 +353,8 @@ def check_sequence(
     characters named; its length and CRC64 are still computed on the text as
     given and compared, its mass is not computed.
     """
-    seq = "" if sequence is None else str(sequence)
-    failures: list[str] = []
-    slen, f_len = parse_stated_length(stated_length)
-    smass, f_mass = parse_stated_mass(stated_mass_da)
-    scrc, f_crc = parse_stated_crc64(stated_crc64)
-    text = {
-        key: "" if _blank(value) else str(value).strip()
-        for key, value in (("l", stated_length), ("m", stated_mass_da), ("c", stated_crc64))
-    }
-
-    computed_length = len(seq)
-    computed_mass = computed_crc = None
-    delta = ppm = tolerance = None
-    if not seq:
-        failures.append("sequence_missing (no sequence given)")
-    else:
-        bad = invalid_characters(seq)
-        if bad:
-            failures.append("invalid_residues (not amino-acid codes: " + ", ".join(_char_name(c) for c in bad) + ")")
-        else:
-            computed_mass = average_mass(seq)
-        computed_crc = crc64_hex(seq)
-
-    if f_len:
-        failures.append(f_len)
-    elif seq and computed_length != slen:
-        failures.append(f"length_mismatch (computed {computed_length}, stated {slen})")
-
-    if f_mass:
-        failures.append(f_mass)
-    elif computed_mass is not None:
-        delta = smass - computed_mass
-        ppm = delta / computed_mass * 1e6
-        tolerance = mass_tolerance(computed_length, mass_tolerance_da, mass_tolerance_da_per_residue)
-        if abs(delta) > tolerance:
-            failures.append(
-                f"mass_mismatch (stated - computed = {_fmt(delta, 2)} Da, tolerance {_fmt(tolerance, 2)} Da)"
-            )
-
-    if f_crc:
-        failures.append(f_crc)
-    elif computed_crc is not None and computed_crc != scrc:
-        failures.append(f"crc64_mismatch (computed {computed_crc}, stated {scrc})")
-
-    return ProteinCheck(
-        stated_length=slen,
-        stated_length_text=text["l"],
-        computed_length=computed_length,
-        stated_mass_da=smass,
-        stated_mass_text=text["m"],
-        computed_mass_da=computed_mass,
-        mass_delta_da=delta,
-        mass_delta_ppm=ppm,
-        mass_tolerance_da=tolerance,
-        stated_crc64=scrc,
-        stated_crc64_text=text["c"],
-        computed_crc64=computed_crc or "",
-        failures=tuple(failures),
-    )
+    measured = measure_sequence(sequence, stated_length, stated_mass_da, stated_crc64)
+    return measured.judge(mass_tolerance_da, mass_tolerance_da_per_residue)
 
 
 def check_record(
@@ -333,173 +380,3 @@ def protein_accession(rec: dict) -> str:
     """The protein's UniProt accession: the protein block's, else the record's."""
     protein = rec.get("protein") or {}
     return (protein.get("uniprot_accession") or rec.get("uniprot_accession") or "").strip()
-
-
-# ---------------------------------------------------------------- outputs
-
-
-def _word(value) -> str:
-    """One FASTA header field: white space runs become '_', empty becomes '-'."""
-    text = "_".join(str(value or "").split())
-    return text or "-"
-
-
-def fasta_id(rec: dict) -> str:
-    """The FASTA id (the header's first word): ``db|ACCESSION|ENTRY_NAME`` as
-    UniProt writes it when the record has an accession (``sp``, or ``tr`` when
-    the entry name is TrEMBL's ``ACCESSION_SPECIES``; the accession stands in
-    for a missing entry name); the record id otherwise."""
-    accession = _word(protein_accession(rec))
-    if accession == "-":
-        return _word(rec["record_id"])
-    entry = _word((rec.get("protein") or {}).get("entry_name"))
-    if entry == "-":
-        entry = accession
-    db = "tr" if entry.upper().startswith(accession.upper() + "_") or entry == accession else "sp"
-    return f"{db}|{accession}|{entry}"
-
-
-def fasta_header(rec: dict, fid: str | None = None) -> str:
-    """``>ID [ENTRY_NAME] protein name OS=organism GN=symbol`` (UniProt's
-    layout; ``ID`` from :func:`fasta_id` or ``fid``). The entry name follows
-    the id only when the id does not hold it (no accession); ``OS=`` and
-    ``GN=`` are left out when unknown; the symbol never holds white space
-    (runs become ``_``)."""
-    protein = rec.get("protein") or {}
-    fid = fid or fasta_id(rec)
-    words = [">" + fid]
-    entry = _word(protein.get("entry_name"))
-    if "|" not in fid and entry != "-":
-        words.append(entry)
-    name = " ".join(str(protein.get("name") or "").split())
-    if name:
-        words.append(name)
-    organism = " ".join(str(rec.get("organism") or "").split())
-    if organism:
-        words.append(f"OS={organism}")
-    if _word(rec.get("symbol")) != "-":
-        words.append(f"GN={_word(rec.get('symbol'))}")
-    return " ".join(words)
-
-
-def fasta_entry(rec: dict, line_width: int = DEFAULT_FASTA_LINE_WIDTH, seen: set | None = None) -> str:
-    """One FASTA record. ``seen`` (the ids and accessions written so far) keeps
-    them unique: a second record with an accession already written is named
-    by its record id."""
-    fid = fasta_id(rec)
-    if seen is not None:
-        key = fid.split("|")[1] if "|" in fid else fid
-        if key in seen:
-            fid = key = _word(rec["record_id"])
-        seen.add(key)
-    seq = rec["protein"]["sequence"]
-    lines = [seq[i : i + line_width] for i in range(0, len(seq), line_width)]
-    return fasta_header(rec, fid) + "\n" + "\n".join(lines) + "\n"
-
-
-def check_row(rec: dict, result: ProteinCheck) -> list[str]:
-    cells = result.cells()
-    cells["record_id"], cells["uniprot_accession"] = rec["record_id"], protein_accession(rec)
-    return [cells[c] for c in PROTEIN_CHECKS.header]
-
-
-def protein_row(rec: dict, result: ProteinCheck) -> list[str]:
-    protein = rec["protein"]
-    cells = result.cells()
-    return [
-        rec["record_id"],
-        rec.get("source", ""),
-        rec.get("symbol", ""),
-        rec.get("organism", ""),
-        protein_accession(rec),
-        protein.get("entry_name", ""),
-        protein.get("name", ""),
-        cells["computed_length"],
-        cells["computed_mass_da"],
-        cells["computed_crc64"],
-        cells["status"],
-    ]
-
-
-def _check_tolerances(mass_tolerance_da: float, mass_tolerance_da_per_residue: float) -> None:
-    if mass_tolerance_da < 0 or mass_tolerance_da_per_residue < 0:
-        raise ConfigError("protein_qc: the mass tolerances must not be negative")
-
-
-def write_partials(
-    records: list[dict],
-    checks: str,
-    proteins: str,
-    fasta_entries: str,
-    mass_tolerance_da: float = DEFAULT_MASS_TOLERANCE_DA,
-    mass_tolerance_da_per_residue: float = DEFAULT_MASS_TOLERANCE_DA_PER_RESIDUE,
-) -> None:
-    """The map step's part: check a batch's proteins (records in record_id
-    order); write its rows of protein_checks.tsv and proteins.tsv and, per
-    protein that passed, its FASTA header (and the one naming it by record id,
-    for when another record already gave its accession) and sequence."""
-    _check_tolerances(mass_tolerance_da, mass_tolerance_da_per_residue)
-    codes: Counter = Counter()
-    with contextlib.ExitStack() as stack:
-        out_checks = stack.enter_context(CHECKS_PART.writer(checks))
-        out_proteins = stack.enter_context(PROTEINS_PART.writer(proteins))
-        out_fasta = stack.enter_context(FASTA_PART.writer(fasta_entries))
-        for rec in records:
-            result = check_record(rec, mass_tolerance_da, mass_tolerance_da_per_residue)
-            if result is None:
-                continue
-            out_checks.row(check_row(rec, result))
-            out_proteins.row(protein_row(rec, result))
-            if result.status == PASS:
-                fid = fasta_id(rec)
-                key = fid.split("|")[1] if "|" in fid else fid
-                fallback = fasta_header(rec, _word(rec["record_id"]))
-                out_fasta.row([rec["record_id"], key, fasta_header(rec, fid), fallback, rec["protein"]["sequence"]])
-            else:
-                codes.update(result.failed_checks)
-                log.info("%s: protein fails QC: %s", rec["record_id"], result.reason)
-    log.info("%d proteins checked: %d pass, %d fail", out_checks.n, out_fasta.n, out_checks.n - out_fasta.n)
-    for code, count in sorted(codes.items()):
-        log.info("  %s: %d", code, count)
-
-
-def check_proteins(
-    checks_parts: list[str],
-    proteins_parts: list[str],
-    fasta_parts: list[str],
-    indexes: list[str],
-    checks: str,
-    fasta: str,
-    proteins: str,
-    fasta_line_width: int = DEFAULT_FASTA_LINE_WIDTH,
-) -> None:
-    """Write the protein QC of every accepted record from the batches' partial
-    tables (rule tabulate_batch, which checks every protein sequence against
-    its stated length, mass and CRC64).
-
-    Writes ``checks`` (results/qc/protein_checks.tsv: one row per protein, the
-    stated and computed values, status pass/fail and the reason), ``fasta``
-    (every protein that passed, wrapped at ``fasta_line_width``; an accession
-    already written names the later protein by its record id) and
-    ``proteins`` (results/tables/proteins.tsv: one row per protein with the
-    computed values), all sorted by record_id. A failing protein is a row
-    with status fail, not an error.
-    """
-    if fasta_line_width < 1:
-        raise ConfigError("protein_qc: fasta_line_width must be at least 1")
-    n = merge_partials(CHECKS_PART, checks_parts, indexes, checks)
-    merge_partials(PROTEINS_PART, proteins_parts, indexes, proteins)
-    seen: set[bytes] = set()
-    n_pass = 0
-    with AtomicWriter(fasta, "wb") as fh:
-        for line in partial_lines(FASTA_PART, fasta_parts, indexes):
-            rid, key, header, fallback, seq = line.rstrip(b"\n").split(b"\t")
-            if key in seen:
-                header, key = fallback, _word(rid.decode("utf-8")).encode("utf-8")
-            seen.add(key)
-            lines = [seq[i : i + fasta_line_width] for i in range(0, len(seq), fasta_line_width)]
-            fh.write(header + b"\n" + b"\n".join(lines) + b"\n")
-            n_pass += 1
-    log.info("%d proteins checked: %d pass, %d fail", n, n_pass, n - n_pass)
-    if n > n_pass:
-        log.warning("%d of %d proteins fail QC (status fail in %s)", n - n_pass, n, checks)

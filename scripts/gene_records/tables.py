@@ -443,9 +443,8 @@ def _partial(table: Table) -> Table:
         table.stage, sort_key=table.sort_key, order=table.order, target=False, unique=table.unique)
 
 
-BATCH_ORTHOLOGS, BATCH_CITATIONS, BATCH_PROTEIN_CHECKS, BATCH_PROTEINS, BATCH_CELL_EXPRESSION, \
-    BATCH_INSITU_EXPRESSION = (_partial(t) for t in (ORTHOLOGS, CITATIONS, PROTEIN_CHECKS, PROTEINS,
-                                                     CELL_EXPRESSION, INSITU_EXPRESSION))
+BATCH_RECORD_MANIFEST, BATCH_ORTHOLOGS, BATCH_CITATIONS, BATCH_CELL_EXPRESSION, BATCH_INSITU_EXPRESSION = (
+    _partial(t) for t in (RECORD_MANIFEST, ORTHOLOGS, CITATIONS, CELL_EXPRESSION, INSITU_EXPRESSION))
 BATCH_INSITU_CELLS = Table(
     "batch_insitu_cells", "results/partials/batch_{batch}.insitu_cells.tsv",
     (RECORD_ID, SYMBOL,
@@ -453,15 +452,13 @@ BATCH_INSITU_CELLS = Table(
      C("stages", LIST, "the gene's stages there, as a cell of insitu_matrix.tsv", items=STRING, required=True)),
     "per-batch intermediate: the non-empty cells of insitu_matrix.tsv for one parse batch's records",
     "expression", sort_key=("record_id", "location"), target=False, unique=True)
-BATCH_FASTA_ENTRIES = Table(
-    "batch_fasta_entries", "results/partials/batch_{batch}.fasta_entries.tsv",
+BATCH_PROTEIN_FACTS = Table(
+    "batch_protein_facts", "results/partials/batch_{batch}.protein_facts.tsv",
     (RECORD_ID,
-     C("fasta_key", STRING, "what keeps FASTA ids unique: the accession, else the id", required=True),
-     C("header", STRING, "the FASTA header line", required=True),
-     C("fallback_header", STRING, "the header when the key was already written: named by record id", required=True),
-     C("sequence", STRING, "the protein sequence, unwrapped", required=True)),
-    "per-batch intermediate: one row per protein that passed QC in one parse batch", "qc",
-    sort_key=("record_id",), target=False, unique=True)
+     C("facts", STRING, "one JSON object (ASCII): the measured length, mass and CRC64, the checks that need no "
+       "tolerance, the record's fields, the FASTA headers and, when it can pass, the sequence", required=True)),
+    "per-batch intermediate: one row per protein of one parse batch, measured but not yet judged "
+    "(check_proteins applies the mass tolerance)", "qc", sort_key=("record_id",), target=False, unique=True)
 BATCH_GENE_SUMMARIES = Output(
     "batch_gene_summaries", "results/partials/batch_{batch}.gene_summaries.jsonl", "jsonl",
     "per-batch intermediate: what the gene view needs of each record of one parse batch "
