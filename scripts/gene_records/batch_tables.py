@@ -10,12 +10,13 @@ decoding of the whole collection (README: "Performance").
 
 from __future__ import annotations
 
+import json
 import logging
 
 from . import annotations, expression, genes, proteins
 from .batches import first_copies
+from .errors import RecordError
 from .parse import write_record_files
-from .records import iter_jsonl
 
 log = logging.getLogger("gene_records")
 
@@ -39,8 +40,20 @@ def tabulate_batch(
     cells), its proteins measured (length, mass, CRC64; judged by
     check_proteins) and its record summaries for the gene view; each sorted
     as the final table."""
-    records = list(first_copies(iter_jsonl([jsonl])))
-    written = write_record_files(records, json_dir, record_manifest)
+    lines: dict[int, str] = {}  # each record's JSONL line: its canonical JSON, not encoded again
+    decoded = []
+    with open(jsonl, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            try:
+                rec = json.loads(line)
+            except ValueError as exc:
+                raise RecordError(jsonl, f"line {n}", f"not JSON ({exc}); rerun parse_records") from None
+            lines[id(rec)] = line
+            decoded.append(rec)
+    records = list(first_copies(decoded))
+    written = write_record_files(records, json_dir, record_manifest, [lines[id(r)] for r in records])
     annotations.write_partials(records, orthologs, citations)
     expression.write_partials(records, cell_expression, insitu_expression, insitu_cells)
     proteins.write_partials(records, protein_facts)

@@ -395,16 +395,17 @@ def collect_records(
     )
 
 
-def write_record_files(records: list[dict], json_dir: str, manifest: str) -> int:
+def write_record_files(records: list[dict], json_dir: str, manifest: str, texts: list[str] | None = None) -> int:
     """The map step's part: the canonical JSON file of each of a batch's
     records (one copy per record id) in ``json_dir``, written only when its
-    content changed, and the batch's rows of the record manifest. Returns how
+    content changed, and the batch's rows of the record manifest. ``texts``:
+    the records' canonical JSON lines when the caller has them. Returns how
     many files were (re)written."""
     os.makedirs(json_dir, exist_ok=True)
     written = 0
     rows = []
-    for rec in records:
-        data = to_json(rec).encode("utf-8") + b"\n"
+    for k, rec in enumerate(records):
+        data = (texts[k] if texts is not None else to_json(rec) + "\n").encode("utf-8")
         name = rec["record_id"] + ".json"
         written += write_if_changed(os.path.join(json_dir, name), data)
         rows.append((rec["record_id"], name, hashlib.sha256(data).hexdigest()))
