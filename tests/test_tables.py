@@ -207,7 +207,7 @@ def test_renamed_column_fails_the_consumer_not_silently(tmp_path, monkeypatch):
     """A file written under the old declaration, read by a consumer after a
     column was renamed in the declaration: a one-line error naming the file
     and the difference, not a silent wrong column."""
-    from gene_records import genes
+    from gene_records import interaction_counts
 
     path = str(tmp_path / "interactions.tsv")
     tables.INTERACTIONS.write(path, [["Q06945", "P48431", "6659", "6657", "SOX4", "SOX2", "", "", "", "", "", "page:x"]])
@@ -218,9 +218,9 @@ def test_renamed_column_fails_the_consumer_not_silently(tmp_path, monkeypatch):
             for c in tables.INTERACTIONS.columns
         ),
     )
-    monkeypatch.setattr(genes, "INTERACTIONS", renamed)
+    monkeypatch.setattr(interaction_counts, "INTERACTIONS", renamed)
     with pytest.raises(RecordError, match=r"line 1: header does not match the interactions declaration .*column 5 is 'tf_name', expected 'regulator_name'"):
-        genes.count_interactions(path, {}, {})
+        interaction_counts.count_interactions(path, {}, {})
 
 
 def test_renaming_a_declared_column_fails_the_consumer_tests(tmp_path):

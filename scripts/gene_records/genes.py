@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from .errors import RecordError
 from .expression import stage_list, hh_stage
 from .ids import split_ids
+from .interaction_counts import count_interactions
 from .batches import partial_json
 from .io import AtomicWriter
 from .tables import GENES, INTERACTIONS, ORTHOLOG_LINKS, PROTEIN_CHECKS
@@ -294,79 +295,14 @@ def read_protein_status(path: str, record_gene: dict[str, int]) -> dict[int, set
     return out
 
 
-def count_interactions(
-    path: str, by_uniprot: dict[str, list[int]], by_ncbi: dict[str, list[int]]
-) -> tuple[dict[int, set[int]], dict[int, set[int]]]:
-    """Distinct TFs and targets of each gene, from interactions.tsv (streamed).
-
-    A row names a gene when its UniProt accession is one of the gene's, or
-    one of its NCBI gene ids is (NCBI gene ids are unique across species).
-    A partner is counted once: as the gene it is when it is one of ours (by
-    either identifier), else by its UniProt accession (else its NCBI ids, else
-    its name). Returns ``(tfs, targets)``: ``{gene: {partner code}}``.
-    """
-    tfs: dict[int, set[int]] = defaultdict(set)
-    targets: dict[int, set[int]] = defaultdict(set)
-    partner_codes: dict[tuple, int] = {}
-
-    def genes_of(uniprot: str, ncbi: str):
-        found = by_uniprot.get(uniprot, ()) if uniprot else ()
-        if not ncbi:
-            return found
-        if ";" in ncbi or "," in ncbi:
-            by_id = [g for gid in split_ids(ncbi, ";,") for g in by_ncbi.get(gid, ())]
-        else:
-            by_id = by_ncbi.get(ncbi, ())
-        if not by_id:
-            return found
-        return set(found).union(by_id) if found else by_id
-
-    def code(genes, uniprot: str, ncbi: str, name: str) -> int:
-        """A partner that is one of our genes is that gene (its index, >= 0), however
-        the row names it; any other partner gets a negative code for its id."""
-        if genes:
-            if len(genes) == 1:
-                return next(iter(genes))
-            key = ("genes", *sorted(set(genes)))
-        else:
-            key = ("uniprot", uniprot) if uniprot else (("ncbi", ncbi) if ncbi else ("name", name))
-        return partner_codes.setdefault(key, -1 - len(partner_codes))
-
-    # A partner (its accession, ids and name) is looked up once: a TF has
-    # hundreds of rows, a target tens.
-    partners: dict[tuple[str, str, str], tuple] = {}
-
-    def partner(uniprot: str, ncbi: str, name: str) -> tuple:
-        key = (uniprot, ncbi, name)
-        found = partners.get(key)
-        if found is None:
-            genes = genes_of(uniprot, ncbi)
-            found = partners[key] = (tuple(genes), code(genes, uniprot, ncbi, name))
-        return found
-
-    n = 0
-    with INTERACTIONS.read(path) as reader:
-        tu, gu, tn, gn, tname, gname = (reader.col(c) for c in INTERACTION_ID_COLUMNS)
-        for cells in reader.leading(max(tu, gu, tn, gn, tname, gname) + 1):
-            n += 1
-            tf_genes, tf_code = partner(cells[tu], cells[tn], cells[tname])
-            target_genes, target_code = partner(cells[gu], cells[gn], cells[gname])
-            for gene in target_genes:
-                tfs[gene].add(tf_code)
-            for gene in tf_genes:
-                targets[gene].add(target_code)
-    log.info("%d interactions read, %d genes with TFs, %d with targets", n, len(tfs), len(targets))
-    return tfs, targets
-
-
 # ------------------------------------------------------------------ the step
 
 
 def gene_rows(
     summaries: list[RecordSummary],
     groups: list[list[int]],
-    tfs: dict[int, set[int]],
-    targets: dict[int, set[int]],
+    tfs: dict[int, int],
+    targets: dict[int, int],
     protein_status: dict[int, set[str]],
     linked: dict[int, set[str]],
 ) -> list[list]:
@@ -387,8 +323,8 @@ def gene_rows(
                 ";".join(sorted({r.source for r in recs})),
                 sum(r.cell_types for r in cells) if cells else None,
                 sum(r.cell_types_positive_fc for r in cells) if cells else None,
-                len(tfs.get(g, ())),
-                len(targets.get(g, ())),
+                tfs.get(g, 0),
+                targets.get(g, 0),
                 sum(r.insitu_images for r in insitu) if insitu else None,
                 stage_list(stages) if insitu else "",
                 ";".join(sorted(protein_status.get(g, ()))),
