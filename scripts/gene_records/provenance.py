@@ -12,7 +12,7 @@ import stat
 import subprocess
 from importlib import metadata
 
-from . import __version__
+from . import __version__, hashcache
 from .cli import StepFailed
 from .hashcache import HashCache, signature
 from .io import open_regular, sha256_file
@@ -168,14 +168,17 @@ def _download_files(folders: list[str]) -> list[tuple[str, os.stat_result]]:
 
 
 def code_stamp() -> str:
-    """The identity of the code that computes what the hash cache holds (this
-    module's bytes): another version of it never reuses the cache. Empty when
-    the module cannot be read: then no cache is used."""
+    """The identity of the code that computes what the hash cache holds (the
+    bytes of this module and of gene_records.hashcache): other code never
+    reuses the cache. Empty when they cannot be read: then no cache is used."""
+    h = hashlib.sha256()
     try:
-        with open(__file__, "rb") as fh:
-            return hashlib.sha256(fh.read()).hexdigest()
+        for module in (__file__, hashcache.__file__):
+            with open(module, "rb") as fh:
+                h.update(fh.read())
     except OSError:
         return ""
+    return h.hexdigest()
 
 
 # Files read (with the reason) listed one per line in the log, up to this many.
