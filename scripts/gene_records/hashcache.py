@@ -101,6 +101,7 @@ class HashCache:
         self.old: dict[str, Entry] = {}
         self.new: dict[str, Entry] = {}
         self.reused = 0
+        self.bytes_read = 0
         self.reasons: dict[str, str] = {}  # key -> why it was read: new, changed, racy
         self.status = "no cache"
         self.started_ns = time.time_ns()
@@ -176,6 +177,7 @@ class HashCache:
             self.new[key] = entry
             return entry
         self.reasons[key] = reason
+        self.bytes_read += st.st_size
         return None
 
     def put(self, key: str, st: os.stat_result, sha256: str, rows: str | None) -> None:
@@ -223,4 +225,5 @@ class HashCache:
         for reason in self.reasons.values():
             counts[reason] = counts.get(reason, 0) + 1
         why = ", ".join(f"{n} {reason}" for reason, n in sorted(counts.items()))
-        return f"read {len(self.reasons)} files ({why or 'none'}), reused {self.reused} from the cache"
+        size = f"{self.bytes_read / 1e6:.1f} MB"
+        return f"read {len(self.reasons)} files, {size} ({why or 'none'}), reused {self.reused} from the cache"
