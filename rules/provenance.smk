@@ -21,5 +21,8 @@ rule write_provenance:
         config=config,
         tflink_downloads=config["tflink_downloads"],
         interaction_tables=config["interaction_tables"],
+        # sha256, size and rows of every file read, by stat: an unchanged file
+        # is not read again (not an output: the manifest is the same without it)
+        hash_cache=".snakemake/gene_records/provenance_hash_cache.tsv",
     script:
         "../scripts/write_provenance.py"

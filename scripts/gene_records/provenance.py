@@ -8,11 +8,13 @@ import json
 import logging
 import os
 import platform
+import stat
 import subprocess
 from importlib import metadata
 
-from . import __version__
+from . import __version__, hashcache
 from .cli import StepFailed
+from .hashcache import HashCache, signature
 from .io import open_regular, sha256_file
 from .paths import decode_path, encode_path
 from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
@@ -59,9 +61,18 @@ def _counted_name(path: str) -> str | None:
     return name if name.endswith(_COUNTED) else None
 
 
-def _is_gzip(path: str) -> bool:
-    with open_regular(path) as fh:
-        return fh.read(2) == b"\x1f\x8b"
+def _count(fh, name: str) -> str:
+    counter = _RowCounter(name)
+    for block in iter(lambda: fh.read(_BLOCK), b""):
+        counter.feed(block)
+    return counter.rows()
+
+
+def _count_gzip(fh, name: str) -> str:
+    """Rows of the gzipped content of the open file ``fh`` (from its start)."""
+    fh.seek(0)
+    with gzip.GzipFile(fileobj=fh, mode="rb") as gz:
+        return _count(gz, name)
 
 
 def count_rows(path: str) -> str:
@@ -70,56 +81,108 @@ def count_rows(path: str) -> str:
     name = _counted_name(path)
     if name is None:
         return ""
-    counter = _RowCounter(name)
-    with (gzip.open(path, "rb") if _is_gzip(path) else open_regular(path)) as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            counter.feed(block)
-    return counter.rows()
+    with open_regular(path) as fh:
+        if fh.read(2) == b"\x1f\x8b":
+            return _count_gzip(fh, name)
+        fh.seek(0)
+        return _count(fh, name)
 
 
 def hash_and_count(path: str) -> tuple[str, int, str]:
     """``(sha256, size, rows)`` of a file (rows as :func:`count_rows`), read
-    once unless it is gzipped (then its content is counted in a second pass)."""
-    name = _counted_name(path)
+    once unless it is gzipped (then its content is counted in a second pass
+    over the same open file)."""
+    with open_regular(path) as fh:
+        return _read(fh, path, True)
+
+
+def _read(fh, path: str, counted: bool) -> tuple[str, int, str]:
+    """:func:`hash_and_count` of the open file ``fh`` (rows ``""`` unless ``counted``)."""
+    name = _counted_name(path) if counted else None
     counter = _RowCounter(name) if name is not None else None
     h = hashlib.sha256()
     size = 0
     gz = False
-    with open_regular(path) as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            if size == 0:
-                gz = block[:2] == b"\x1f\x8b"
-            h.update(block)
-            size += len(block)
-            if counter is not None and not gz:
-                counter.feed(block)
+    for block in iter(lambda: fh.read(_BLOCK), b""):
+        if size == 0:
+            gz = block[:2] == b"\x1f\x8b"
+        h.update(block)
+        size += len(block)
+        if counter is not None and not gz:
+            counter.feed(block)
     if counter is None:
         rows = ""
     elif gz:
-        rows = count_rows(path)
+        rows = _count_gzip(fh, name)
     else:
         rows = counter.rows()
     return h.hexdigest(), size, rows
 
 
-def _walk(folder: str, skip: str) -> list[str]:
-    """Regular files (or links to them) under ``folder``; never a FIFO or a
-    device, which hashing would block on or read for ever."""
+def _cached_read(
+    path: str, key: str, st: os.stat_result, cache: HashCache, counted: bool = True
+) -> tuple[str, int, str]:
+    """``(sha256, size, rows)`` of the regular file ``path`` (``key``: its
+    table form) whose stat is ``st``: from the cache when the file is
+    unchanged since the last run read it, otherwise read (and stored in the
+    cache with the stat of the file that was read, unless it changed while
+    being read). Rows are ``""`` unless ``counted``."""
+    entry = cache.get(key, st, counted)
+    if entry is not None:
+        return entry.sha256, entry.size, entry.rows if counted else ""
+    with open_regular(path) as fh:
+        before = os.fstat(fh.fileno())
+        sha, size, rows = _read(fh, path, counted)
+        after = os.fstat(fh.fileno())
+    if after.st_size == size and signature(before) == signature(after):
+        cache.put(key, before, sha, rows if counted else None)
+    return sha, size, rows
+
+
+def _walk(folder: str, skip: str) -> list[tuple[str, os.stat_result]]:
+    """Regular files (or links to them) under ``folder`` with their stat;
+    never a FIFO or a device, which hashing would block on or read for ever."""
     out = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if os.path.join(root, d) != skip)
-        out.extend(
-            os.path.join(root, f) for f in files if not f.startswith(".") and os.path.isfile(os.path.join(root, f))
-        )
-    return sorted(out)
+        for f in files:
+            if f.startswith("."):
+                continue
+            path = os.path.join(root, f)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                out.append((path, st))
+    out.sort(key=lambda item: item[0])
+    return out
 
 
-def _download_files(folders: list[str]) -> list[str]:
+def _download_files(folders: list[str]) -> list[tuple[str, os.stat_result]]:
     out = []
     for folder in folders:
         if os.path.isdir(folder):
             out.extend(_walk(folder, ""))
     return out
+
+
+def code_stamp() -> str:
+    """The identity of the code that computes what the hash cache holds (the
+    bytes of this module and of gene_records.hashcache): other code never
+    reuses the cache. Empty when they cannot be read: then no cache is used."""
+    h = hashlib.sha256()
+    try:
+        for module in (__file__, hashcache.__file__):
+            with open(module, "rb") as fh:
+                h.update(fh.read())
+    except OSError:
+        return ""
+    return h.hexdigest()
+
+
+# Files read (with the reason) listed one per line in the log, up to this many.
+LISTED_READS = 10_000
 
 
 def write_provenance(
@@ -131,6 +194,7 @@ def write_provenance(
     config: dict,
     tflink_downloads: list[str],
     interaction_tables: list[str],
+    hash_cache: str = "",
 ) -> None:
     """Write the manifest (every input and output file: path, sha256, size,
     rows) and the versions table.
@@ -141,8 +205,16 @@ def write_provenance(
     sha256 of its canonical JSON). Outputs: every file under the results folder
     except the provenance folder itself. ``outputs`` (the final targets) is only
     there so this step runs last.
+
+    ``hash_cache``: a file (the workflow's is under ``.snakemake/``) where the
+    sha256, size and rows of every file read are kept with the file's stat
+    (gene_records.hashcache): a file unchanged since the last run is not read
+    again. The manifest is the same with or without it.
     """
     del outputs
+    stamp = code_stamp()
+    cache = HashCache(hash_cache if hash_cache and stamp else None, stamp)
+    log.info("hash cache %s: %s", hash_cache or "(none)", cache.status)
     rows = []
     # Paths in tables are in table form (gene_records.paths): decoded to reach
     # the file, written to the manifest in table form again.
@@ -157,28 +229,37 @@ def write_provenance(
         path = decode_path(shown)
         # only regular files reached without a link: a rejected link may lead
         # anywhere (a device, /proc), and a FIFO or a device is never read
-        if not os.path.islink(path) and os.path.isfile(path):
-            try:
-                rows.append(("input", shown, sha256_file(path), os.path.getsize(path), ""))
-            except OSError:
-                pass  # gone or replaced since the run: nothing to vouch for
-    for path in _download_files(tflink_downloads) + list(interaction_tables):
-        rows.append(("input", encode_path(path), *hash_and_count(path)))
+        try:
+            st = os.lstat(path)
+            if stat.S_ISREG(st.st_mode):
+                rows.append(("input", shown, *_cached_read(path, shown, st, cache, counted=False)))
+        except OSError:
+            pass  # gone or replaced since the run: nothing to vouch for
+    inputs = _download_files(tflink_downloads) + [(path, os.stat(path)) for path in interaction_tables]
+    for path, st in inputs:
+        key = encode_path(path)
+        rows.append(("input", key, *_cached_read(path, key, st, cache)))
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     rows.append(("config", "config", hashlib.sha256(canonical).hexdigest(), len(canonical), ""))
 
     results_dir = os.path.dirname(os.path.dirname(records))  # results/tables/records.tsv -> results
     own_dir = os.path.dirname(manifest)
     n_out = 0
-    for path in _walk(results_dir, own_dir):
-        rows.append(("output", encode_path(path), *hash_and_count(path)))
+    for path, st in _walk(results_dir, own_dir):
+        key = encode_path(path)
+        rows.append(("output", key, *_cached_read(path, key, st, cache)))
         n_out += 1
         if n_out % 5000 == 0:
-            log.info("hashed %d output files", n_out)
+            log.info("%d output files done", n_out)
     rows.sort(key=lambda r: (r[0] != "input", r[0], r[1]))
     MANIFEST.write(manifest, rows)
     VERSIONS.write(versions, version_rows())
     log.info("manifest: %d inputs, %d outputs", len(rows) - n_out, n_out)
+    log.info("hash cache: %s", cache.summary())
+    if cache.old and len(cache.reasons) <= LISTED_READS:
+        for key, reason in sorted(cache.reasons.items()):
+            log.info("read %s (%s)", key, reason)
+    cache.save()
 
 
 def version_rows() -> list[tuple[str, str]]:
