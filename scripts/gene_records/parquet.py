@@ -38,7 +38,7 @@ from .tsv import BOOLEAN, INTEGER, LIST, LIST_SEPARATOR, NUMBER, Table
 log = logging.getLogger("gene_records")
 
 BATCH_ROWS = 65536
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 1 << 20
 WRITER_OPTIONS = dict(
     compression="zstd",
     compression_level=3,
