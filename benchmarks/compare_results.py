@@ -135,7 +135,12 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     env["PATH"] = f"{stub}{os.pathsep}{env.get('PATH', '')}"
     sums, seconds = {}, {}
-    for side, ref in (("base", args.base), ("new", args.new)):
+    # each side's commit, fixed now (a branch that moves during the run does not change it)
+    refs = {side: ref if ref == "worktree" else subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--verify", f"{ref}^{{commit}}"], check=True, capture_output=True, text=True
+    ).stdout.strip() for side, ref in (("base", args.base), ("new", args.new))}
+    print(f"base {args.base} = {refs['base']}, new {args.new} = {refs['new']}", flush=True)
+    for side, ref in refs.items():
         tree = work / f"tree-{side}"
         export_tree(ref, tree)
         run_dir = work / f"run-{side}"
