@@ -131,7 +131,7 @@ def _merge_list(cells) -> str:
     return ";".join(sorted(items, key=lambda x: (len(x), x) if x.isdigit() else (0, x)))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _merge_one(cell: str) -> str:
     """:func:`_merge_list` of one cell (cells repeat: remembered)."""
     return _merge_list((cell,))
@@ -160,7 +160,7 @@ class _Organism:
             fh.close()
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _n_items(cell: str) -> str:
     """The number of non-empty ``;``-joined items, as text."""
     return str(len([x for x in cell.split(";") if x]))
@@ -188,7 +188,7 @@ def _lines(rows: list[list[str]]) -> str:
     return text if plain else "".join(map(tsv_line, rows))
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 14)
 def _symbols(target_name: str) -> tuple[str, ...]:
     """The distinct symbols of a target name (:func:`symbol_token` of each
     ``;``-joined part that is not blank), in order."""
