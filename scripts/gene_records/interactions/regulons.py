@@ -23,7 +23,9 @@ and no two set names of one file are equal ignoring case.
 ``interactions.tsv`` is sorted by ``tf_uniprot``: pass 1 finds each TF's
 name per organism (so that set names can be made unique ignoring case), pass
 2 writes every file in one stream; memory holds one TF's rows and one name
-per TF.
+per TF (and small bounded memos of repeated cells). A TF's network lines are
+joined as they are when no cell needs :func:`gene_records.io.format_cell`
+(checked on the TF's whole text at once), through it otherwise: the same bytes.
 """
 
 from __future__ import annotations
