@@ -32,7 +32,7 @@ def table_files(workdir: Path) -> list[tuple[str, Path]]:
     (not the per-batch intermediates)."""
     out = []
     for t in tables.TABLES:
-        if t.path.startswith("results/parsed/"):
+        if "{batch}" in t.path:  # the per-batch intermediates, as the data package leaves them out
             continue
         if "{" in t.path:
             folder = workdir / Path(t.path).parent

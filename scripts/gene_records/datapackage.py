@@ -92,6 +92,28 @@ def _resource_name(text: str) -> str:
     return _NAME_RE.sub("_", text.lower())
 
 
+def split_resources(table: Table, files: list[str], base: str) -> list[dict]:
+    """The resources of the split files of ``table`` (thousands of them), in
+    the order of ``files``: :func:`resource` of each. The files of one folder
+    differ only in name and path: unless the table is wide (a header of its
+    own per file), one resource is made and copied (sharing its schema), and
+    the paths are the folder's relative path and the file name."""
+    out: list[dict] = []
+    folders: dict[str, str] = {}
+    for f in files:
+        folder, name = os.path.split(f)
+        stem = name.rsplit(".", 1)[0]
+        rname = _resource_name(f"{table.name}-{stem}")
+        if not out or table.extra is not None:
+            out.append(resource(table, f, base, rname, split=True))
+            continue
+        if folder not in folders:
+            folders[folder] = os.path.relpath(folder, base).replace(os.sep, "/")
+        rel = folders[folder]
+        out.append(dict(out[0], name=rname, path=name if rel == "." else f"{rel}/{name}"))
+    return out
+
+
 def describe(results: str) -> dict:
     """The data package of the results folder ``results`` (the folder that
     holds ``tables/``, ``qc/``, ...)."""
@@ -104,9 +126,7 @@ def describe(results: str) -> dict:
         if "{" in table.path:
             folder, pattern = os.path.split(path)
             files = sorted(glob.glob(os.path.join(glob.escape(folder), re.sub(r"\{\w+\}", "*", pattern))))
-            for f in files:
-                stem = os.path.basename(f).rsplit(".", 1)[0]
-                resources.append(resource(table, f, results, _resource_name(f"{table.name}-{stem}"), split=True))
+            resources += split_resources(table, files, results)
         elif os.path.exists(path) or table.stage == "provenance":
             resources.append(resource(table, path, results, table.name))
     names = [r["name"] for r in resources]
@@ -123,6 +143,32 @@ def describe(results: str) -> dict:
     }
 
 
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _head(r: dict) -> str:
+    return f'{{"name":{_dumps(r["name"])},"type":{_dumps(r["type"])},"path":{_dumps(r["path"])}'
+
+
+def resource_lines(resources: list[dict]):
+    """Each resource as compact JSON (one line). Resources that differ only in
+    name and path (the split files': :func:`split_resources`) share the text
+    after the path: it is made once, from the first of them."""
+    tails: dict[int, tuple[dict, str]] = {}
+    for r in resources:
+        rest = {k: v for k, v in r.items() if k not in ("name", "path")}
+        known = tails.get(id(r.get("schema")))
+        if known and known[0] == rest and list(rest) == list(known[0]) and list(r)[:3] == ["name", "type", "path"]:
+            yield _head(r) + known[1]
+            continue
+        text = _dumps(r)
+        head = _head(r) if list(r)[:3] == ["name", "type", "path"] else None
+        if head and text.startswith(head):
+            tails[id(r.get("schema"))] = (rest, text[len(head):])
+        yield text
+
+
 def write_datapackage(outputs: list[str], datapackage: str) -> None:
     """Write ``datapackage.json`` describing every table of the results
     folder it is in (see the module docstring). ``outputs`` (the final
@@ -131,6 +177,6 @@ def write_datapackage(outputs: list[str], datapackage: str) -> None:
     package = describe(os.path.dirname(datapackage) or ".")
     resources = package.pop("resources")
     head = json.dumps(package, indent=1, ensure_ascii=False)[:-2]  # without the closing "\n}"
-    lines = ",\n".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) for r in resources)
+    lines = ",\n".join(resource_lines(resources))
     with AtomicWriter(datapackage) as fh:
         fh.write(f'{head},\n "resources": [\n{lines}\n ]\n}}\n')  # one resource per line

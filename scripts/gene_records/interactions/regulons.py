@@ -23,7 +23,9 @@ and no two set names of one file are equal ignoring case.
 ``interactions.tsv`` is sorted by ``tf_uniprot``: pass 1 finds each TF's
 name per organism (so that set names can be made unique ignoring case), pass
 2 writes every file in one stream; memory holds one TF's rows and one name
-per TF.
+per TF (and small bounded memos of repeated cells). A TF's network lines are
+joined as they are when no cell needs :func:`gene_records.io.format_cell`
+(checked on the TF's whole text at once), through it otherwise: the same bytes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
+from functools import lru_cache
 
 from ..errors import ConfigError
 from ..io import AtomicWriter, tsv_line
@@ -115,7 +118,8 @@ def _tf_names(path: str) -> dict[str, dict[str, str]]:
     counts: dict[tuple[str, str], Counter] = defaultdict(Counter)
     with INTERACTIONS.read(path) as reader:
         tf, org, name = reader.col("tf_uniprot"), reader.col("organism"), reader.col("tf_name")
-        for row in reader:
+        # the rows cut after the last column read (the width is still checked)
+        for row in reader.leading(max(tf, org, name) + 1):
             counts[(row[org], row[tf])][row[name]] += 1
     out: dict[str, dict[str, str]] = defaultdict(dict)
     for (org, acc), c in counts.items():
@@ -127,6 +131,12 @@ def _merge_list(cells) -> str:
     """The distinct items of ``;``-joined cells, ``;``-joined: numbers ascending, text sorted."""
     items = {x for cell in cells for x in cell.split(";") if x}
     return ";".join(sorted(items, key=lambda x: (len(x), x) if x.isdigit() else (0, x)))
+
+
+@lru_cache(maxsize=1 << 14)
+def _merge_one(cell: str) -> str:
+    """:func:`_merge_list` of one cell (cells repeat: remembered)."""
+    return _merge_list((cell,))
 
 
 def _evidence(values) -> str:
@@ -152,8 +162,39 @@ class _Organism:
             fh.close()
 
 
-def _n_items(cell: str) -> int:
-    return len([x for x in cell.split(";") if x])
+@lru_cache(maxsize=1 << 14)
+def _n_items(cell: str) -> str:
+    """The number of non-empty ``;``-joined items, as text."""
+    return str(len([x for x in cell.split(";") if x]))
+
+
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _lines(rows: list[list[str]]) -> str:
+    """``tsv_line`` of each row of text cells, joined: the cells as they are
+    when no cell holds a tab, a line break or a carriage return nor starts
+    like a formula (checked on the whole text at once: the counts of tabs and
+    line ends, then a scan per character), else through
+    :func:`gene_records.io.format_cell`."""
+    if not rows:
+        return ""
+    text = "\n".join(["\t".join(r) for r in rows]) + "\n"
+    plain = (
+        text.count("\t") == sum(len(r) - 1 for r in rows)
+        and text.count("\n") == len(rows)
+        and "\r" not in text
+        and not text.startswith(_FORMULA_START)
+        and not any(c in text and (f"\t{c}" in text or f"\n{c}" in text) for c in _FORMULA_START)
+    )
+    return text if plain else "".join(map(tsv_line, rows))
+
+
+@lru_cache(maxsize=1 << 14)
+def _symbols(target_name: str) -> tuple[str, ...]:
+    """The distinct symbols of a target name (:func:`symbol_token` of each
+    ``;``-joined part that is not blank), in order."""
+    return tuple(dict.fromkeys(symbol_token(s) for s in target_name.split(";") if s.strip()))
 
 
 def _by_symbol(rows: list[list[str]], ix: dict) -> tuple[dict[str, list[list[str]]], int]:
@@ -161,46 +202,58 @@ def _by_symbol(rows: list[list[str]], ix: dict) -> tuple[dict[str, list[list[str
     symbol each), and how many rows have no symbol."""
     out: dict[str, list[list[str]]] = defaultdict(list)
     without = 0
+    name = ix["target_name"]
     for r in rows:
-        symbols = [symbol_token(s) for s in r[ix["target_name"]].split(";") if s.strip()]
+        symbols = _symbols(r[name])
         if not symbols:
             without += 1
-        for s in dict.fromkeys(symbols):
+        for s in symbols:
             out[s].append(r)
     return out, without
 
 
-def _write_network(o: _Organism, acc: str, rows: list[list[str]], ix: dict) -> None:
-    """One TF's rows of one organism (already filtered) into its two networks."""
+def _write_network(o: _Organism, acc: str, rows: list[list[str]], ix: dict, by_symbol=None) -> None:
+    """One TF's rows of one organism (already filtered) into its two networks
+    (``by_symbol``: :func:`_by_symbol` of ``rows``, when known)."""
     tf_name = o.tf_names[acc]
     o.counts["network_pairs"] += len(rows)
-    for r in rows:
-        dbs = r[ix["source_databases"]]
-        o.fh["uniprot.tsv"].write(tsv_line([
-            acc, r[ix["target_uniprot"]], WEIGHT, r[ix["small_scale_evidence"]], dbs, r[ix["pubmed_ids"]],
-            _n_items(dbs), acc, r[ix["target_uniprot"]], r[ix["tf_name"]], r[ix["target_name"]]]))
-    groups, without = _by_symbol(rows, ix)
+    tu, ev, db, pm = ix["target_uniprot"], ix["small_scale_evidence"], ix["source_databases"], ix["pubmed_ids"]
+    tfn, tn = ix["tf_name"], ix["target_name"]
+    weight = str(WEIGHT)
+    o.fh["uniprot.tsv"].write(_lines([
+        [acc, r[tu], weight, r[ev], r[db], r[pm], _n_items(r[db]), acc, r[tu], r[tfn], r[tn]] for r in rows
+    ]))
+    groups, without = by_symbol or _by_symbol(rows, ix)
     o.counts["network_pairs_without_target_symbol"] += without
+    set_name = o.names[acc]
+    lines = []
     for s in sorted(groups):
         group = groups[s]
-        dbs = _merge_list(r[ix["source_databases"]] for r in group)
-        o.fh["symbols.tsv"].write(tsv_line([
-            o.names[acc], s, WEIGHT, _evidence(r[ix["small_scale_evidence"]] for r in group), dbs,
-            _merge_list(r[ix["pubmed_ids"]] for r in group), _n_items(dbs), acc,
-            ";".join(sorted({r[ix["target_uniprot"]] for r in group})), tf_name,
-            ";".join(sorted({r[ix["target_name"]] for r in group}))]))
-        o.counts["symbol_network_rows"] += 1
+        if len(group) == 1:  # the usual case: the merges of one row, the same values
+            r = group[0]
+            dbs, evidence = _merge_one(r[db]), r[ev] if r[ev] in ("Yes", "No") else ""
+            pubmed, targets, names = _merge_one(r[pm]), r[tu], r[tn]
+        else:
+            dbs, evidence = _merge_list(r[db] for r in group), _evidence(r[ev] for r in group)
+            pubmed = _merge_list(r[pm] for r in group)
+            targets = ";".join(sorted({r[tu] for r in group}))
+            names = ";".join(sorted({r[tn] for r in group}))
+        lines.append([set_name, s, weight, evidence, dbs, pubmed, _n_items(dbs), acc, targets, tf_name, names])
+    o.fh["symbols.tsv"].write(_lines(lines))
+    o.counts["symbol_network_rows"] += len(groups)
 
 
-def _write_gmt(o: _Organism, acc: str, rows: list[list[str]], ix: dict, min_targets: int) -> None:
-    """One TF's rows of one organism (already filtered) into its two GMT files."""
+def _write_gmt(o: _Organism, acc: str, rows: list[list[str]], ix: dict, min_targets: int, by_symbol=None) -> None:
+    """One TF's rows of one organism (already filtered) into its two GMT files
+    (``by_symbol``: :func:`_by_symbol` of ``rows``, when known)."""
     o.counts["gmt_pairs"] += len(rows)
     if rows and len(rows) >= min_targets:
         tf_name = o.tf_names[acc]
         desc = percent_encode(tf_name) if tf_name else acc
-        o.fh["uniprot.gmt"].write("\t".join([acc, desc] + [r[ix["target_uniprot"]] for r in rows]) + "\n")
+        tu = ix["target_uniprot"]
+        o.fh["uniprot.gmt"].write("\t".join([acc, desc] + [r[tu] for r in rows]) + "\n")
         o.counts["uniprot_sets"] += 1
-    groups, without = _by_symbol(rows, ix)
+    groups, without = by_symbol or _by_symbol(rows, ix)
     o.counts["gmt_pairs_without_target_symbol"] += without
     if groups and len(groups) >= min_targets:
         o.fh["symbols.gmt"].write("\t".join([o.names[acc], acc] + sorted(groups)) + "\n")
@@ -273,5 +326,7 @@ def _flush(orgs: dict, acc: str, group: dict, ix: dict, gmt_small: bool, net_sma
         o = orgs[org]
         o.counts["pairs"] += len(rows)
         small = [r for r in rows if r[ev] == "Yes"] if gmt_small or net_small else rows
-        _write_gmt(o, acc, small if gmt_small else rows, ix, min_targets)
-        _write_network(o, acc, small if net_small else rows, ix)
+        gmt_rows, net_rows = (small if gmt_small else rows), (small if net_small else rows)
+        shared = _by_symbol(gmt_rows, ix) if gmt_rows is net_rows else None
+        _write_gmt(o, acc, gmt_rows, ix, min_targets, shared)
+        _write_network(o, acc, net_rows, ix, shared)
