@@ -1,11 +1,10 @@
-"""The merge step: every input row of a (TF, target) pair merged into one row of interactions.tsv.
+"""The merge rule: every input row of a (TF, target) pair merged into one row of interactions.tsv.
 
-Every input row is normalised into one common row (:mod:`.sources`) and fed
-to GNU sort (:mod:`gene_records.extsort`); a streaming group-by over the
-sorted stream merges the rows of each (TF, target) pair into one. Memory
-stays bounded whatever the table size: the step holds one group of rows, a
-few caches of normalised values and the (small) lists of missing downloads
-and rejected page entries.
+The inputs' rows, normalised into common rows and sorted (:mod:`.partials`),
+are merged as streams (``sort -m``, :func:`merge_files`); a streaming
+group-by over the merged stream merges the rows of each (TF, target) pair
+into one (:func:`merge_sorted`). Memory stays bounded whatever the table
+size: one group of rows at a time. The step that does it is :mod:`.reduce`.
 
 Merge rule for one (TF, target) pair, applied the same way whatever the order
 of the inputs:
@@ -28,16 +27,15 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
-import tempfile
 from collections import Counter
-from typing import Iterable, NamedTuple
+from operator import itemgetter
+from typing import Iterable
 
-from ..errors import ConfigError, RecordError
+from ..errors import ConfigError
 from ..extsort import ExternalSort
-from ..ids import id_sort_key
 from ..io import AtomicWriter
-from ..tables import INTERACTION_CONFLICTS, INTERACTIONS_SUMMARY, MISSING_DOWNLOADS, REJECTED_INTERACTIONS
+from ..ids import id_sort_key
+from ..tables import INTERACTION_CONFLICTS
 from .columns import (
     EVIDENCE,
     HEADER,
@@ -54,14 +52,14 @@ from .columns import (
     TF_NAME,
     TF_NCBI,
 )
-from .pool import process_pool, stop, submit
-from .rejects import Rejects
-from .sources import line_blocks, normalise_table_range, table_header_end, table_ranges, write_pages_and_downloads
+from .sources import line_blocks
 
 log = logging.getLogger("gene_records")
 
 # Kinds of input, most authoritative first (the rank decides names and organism).
 ORIGIN_RANK = {"table": 0, "download": 1, "page": 2}
+# Files ``sort -m`` merges in one pass (more are merged in passes through temporary files).
+MERGE_BATCH = 64
 # The rows of interactions_summary.tsv, in order.
 SUMMARY_METRICS = (
     "pages",
@@ -140,6 +138,48 @@ def merge_group(rows: list[list[str]]) -> tuple[list[str], list[tuple[str, str, 
     return out, conflicts
 
 
+_SINGLE = itemgetter(TF_NAME, TARGET_NAME, ORGANISM, TF_NCBI, TARGET_NCBI)
+_EVIDENCE_CONFLICT = "\t".join((HEADER[EVIDENCE], "Yes", "No")).encode()
+
+
+def _union_bytes(cells: Iterable[bytes]) -> set[bytes]:
+    items = set(b";".join(cells).split(b";"))
+    items.discard(b"")
+    return items
+
+
+def merge_agreeing(rows: list[bytes], expand: dict[bytes, bytes]) -> tuple[bytes, bool] | None:
+    """:func:`merge_group` over raw lines for the common case, or ``None``.
+
+    The rows (distinct lines of one pair, without line ends) must agree on
+    the names, the organism and the NCBI ids (each a single normalised
+    value, so the merged value is that value and there is no conflict), and
+    their PubMed ids must be ASCII digits. Then the merged line is the union
+    of the lists in byte order (PubMed ids numerically: normalised ids have
+    no leading zero, so this is :func:`merge_group`'s (length, text) order)
+    and the evidence rule; returns (line, whether the evidence conflicts).
+    Anything else is left to :func:`merge_group`, which decodes the rows.
+    """
+    fields = [r.split(b"\t") for r in rows]
+    first = fields[0]
+    single = _SINGLE(first)
+    for f in fields:
+        if _SINGLE(f) != single:
+            return None
+    pubmed = _union_bytes(f[PUBMED] for f in fields)
+    joined = b";".join(pubmed)
+    if pubmed and (not joined.replace(b";", b"").isdigit() or b";0" in b";" + joined):
+        return None
+    out = list(first)
+    out[METHODS] = b";".join(sorted(_union_bytes(f[METHODS] for f in fields)))
+    out[SOURCES] = b";".join(sorted(_union_bytes(f[SOURCES] for f in fields)))
+    out[PUBMED] = b";".join(sorted(pubmed, key=int)) if len(pubmed) > 1 else joined
+    out[ORIGINS] = b";".join(sorted(_union_bytes(expand.get(f[ORIGINS], f[ORIGINS]) for f in fields)))
+    evidence = {f[EVIDENCE] for f in fields}
+    out[EVIDENCE] = b"Yes" if b"Yes" in evidence else (b"No" if b"No" in evidence else b"")
+    return b"\t".join(out), b"Yes" in evidence and b"No" in evidence
+
+
 def merge_sorted(
     blocks: Iterable[list[bytes]], out, conflicts_out, expand: dict[bytes, bytes] | None = None
 ) -> tuple[int, int, int]:
@@ -148,6 +188,7 @@ def merge_sorted(
     ``blocks`` are lists of lines without their line ends, in sorted order,
     so the rows of one pair are adjacent. A pair given once is written as it
     is (the hot path: no parsing); several rows are merged with
+    :func:`merge_agreeing` (bytes, when they agree on the single values) or
     :func:`merge_group`. ``expand`` maps the short origin codes of
     whole-organism tables (what was sorted) to their origins; as the origin
     is the last field, a code is replaced in a whole block at once.
@@ -162,13 +203,23 @@ def merge_sorted(
 
     def merged_line(rows_raw: list[bytes]) -> bytes:
         nonlocal n_conflicts
+        distinct = sorted(set(rows_raw))  # the same row given twice by one input counts once
+        if len(distinct) == 1:
+            head, origin = distinct[0].rsplit(b"\t", 1)
+            return head + b"\t" + expand.get(origin, origin)
+        fast = merge_agreeing(distinct, expand)
+        if fast is not None:
+            line, evidence_conflict = fast
+            if evidence_conflict:
+                n_conflicts += 1
+                tf, tg, _ = line.split(b"\t", 2)
+                conflicts_out.write(b"\t".join((tf, tg, _EVIDENCE_CONFLICT)) + b"\n")
+            return line
         rows = []
-        for raw in sorted(set(rows_raw)):  # the same row given twice by one input counts once
+        for raw in distinct:
             row = raw.decode("utf-8").split("\t")
             row[ORIGINS] = expand.get(row[ORIGINS].encode(), row[ORIGINS].encode()).decode("utf-8")
             rows.append(row)
-        if len(rows) == 1:
-            return "\t".join(rows[0]).encode("utf-8")
         merged, conflicts = merge_group(rows)
         for c in conflicts:
             n_conflicts += 1
@@ -211,176 +262,10 @@ def merge_sorted(
     return n_pairs, n_rows, n_conflicts
 
 
-# --------------------------------------------------------------- the step
+# --------------------------------------------------------------- merging sorted partials
 
 
-def merge_interactions(
-    jsonls: list[str],
-    records: str,
-    interactions: str,
-    missing_downloads: str,
-    rejected: str,
-    conflicts: str,
-    summary: str,
-    downloads: list[str] = [],  # noqa: B006 - read only
-    tables: list[str] = [],  # noqa: B006 - read only
-    on_bad_record: str = "fail",
-    sort_memory_mb: int = 1024,
-    threads: int = 1,
-) -> None:
-    """Merge TFLink pages, per-protein downloads and whole-organism tables into interactions.tsv.
-
-    ``downloads`` are the download files in look-up order (see
-    :func:`.sources.find_downloads`); a page's download is the first of them named as
-    the page names it or under the other generation's name. Downloads that
-    no page names are read too (the protein is the accession in the file
-    name). A page naming a download that is not found is listed in
-    ``missing_downloads`` with a warning, and its own rows are used. Bad
-    input fails the step (``on_bad_record=fail``) or is listed in
-    ``rejected`` (``skip``): a bad header rejects the file, a bad row the row.
-    Whole-organism tables are normalised by ``threads`` processes (byte
-    ranges of plain tables; a gzipped table is one range), then every common
-    row is sorted by GNU sort and merged per (TF, target) pair.
-    """
-    out_dir = os.path.dirname(os.path.abspath(interactions))
-    os.makedirs(out_dir, exist_ok=True)
-    work = tempfile.mkdtemp(dir=out_dir, prefix=".merge_interactions-")
-    rejects = Rejects(on_bad_record, spool=os.path.join(work, "rejected_table_rows.tsv"))
-    stats: Counter = Counter()
-    pool = None
-    try:
-        # whole-organism tables: jobs over byte ranges, started first
-        jobs = _table_jobs(tables, threads, work, rejects, stats)
-        pool = process_pool(min(threads, len(jobs))) if threads > 1 else None
-        futures = [submit(pool, normalise_table_range, *job.args(rejects.fail)) for job in jobs]
-        # pages and downloads, meanwhile, in this process
-        pages_path = os.path.join(work, "pages.tsv")
-        missing = write_pages_and_downloads(jsonls, records, downloads, pages_path, rejects, stats)
-        readable = _table_results(tables, jobs, [fut.result() for fut in futures], rejects, stats)
-        if pool:
-            pool.shutdown()
-            pool = None
-        log.info(
-            "%d page rows, %d download rows, %d table rows; sorting",
-            stats["page_rows"],
-            stats["download_rows"],
-            stats["table_rows"],
-        )
-        n_pairs, n_rows, n_conflicts = _sort_and_merge(
-            [pages_path] + [job.out_path for job in readable],
-            _table_origins(tables),
-            stats["page_rows"] + stats["download_rows"] + stats["table_rows"],
-            interactions,
-            conflicts,
-            work,
-            sort_memory_mb,
-            threads,
-        )
-        MISSING_DOWNLOADS.write(missing_downloads, missing)
-        REJECTED_INTERACTIONS.write(rejected, rejects.rows())
-    finally:
-        stop(pool)  # stopped by an error: do not wait for the other ranges
-        rejects.close()
-        shutil.rmtree(work, ignore_errors=True)
-    stats.update(
-        {
-            "input_rows": n_rows,
-            "interactions": n_pairs,
-            "missing_downloads": len(missing),
-            "rejected_files": rejects.n_files,
-            "rejected_rows": rejects.n_rows,
-            "conflicts": n_conflicts,
-        }
-    )
-    INTERACTIONS_SUMMARY.write(summary, [(k, stats[k]) for k in SUMMARY_METRICS])
-    log.info(
-        "%d input rows -> %d interactions; %d missing downloads, %d rejected files, %d rejected rows, %d conflicts",
-        n_rows,
-        n_pairs,
-        len(missing),
-        rejects.n_files,
-        rejects.n_rows,
-        n_conflicts,
-    )
-
-
-class TableJob(NamedTuple):
-    """One byte range of a whole-organism table, normalised by :func:`.sources.normalise_table_range`."""
-
-    table: int  # the table's position in the step's ``tables``
-    path: str
-    start: int
-    end: int | None
-    out_path: str  # its common rows
-    rejects_path: str  # its rejected rows (``line<TAB>reason``)
-
-    def args(self, fail: bool) -> tuple:
-        return (self.path, self.start, self.end, self.out_path, self.rejects_path, fail, table_code(self.table))
-
-
-def table_code(index: int) -> bytes:
-    """The short origin of the ``index``-th table in sorted lines (no ``:``, so never a real origin)."""
-    return b"table#%d" % index
-
-
-def _table_origins(tables: list[str]) -> dict[bytes, bytes]:
-    """Short origin code -> origin (``table:<file name>``) of every table."""
-    return {table_code(ti): ("table:" + os.path.basename(t)).encode("utf-8") for ti, t in enumerate(tables)}
-
-
-def _table_jobs(tables: list[str], threads: int, work: str, rejects: Rejects, stats: Counter) -> list[TableJob]:
-    """The byte ranges of every table whose header is good (a bad header rejects the table)."""
-    jobs = []
-    for ti, t in enumerate(tables):
-        stats["tables"] += 1
-        data_start = table_header_end(t, rejects)
-        if data_start is None:
-            continue
-        for ri, (a, b) in enumerate(table_ranges(t, data_start, threads)):
-            jobs.append(
-                TableJob(
-                    ti, t, a, b, os.path.join(work, f"table{ti}.{ri}.tsv"), os.path.join(work, f"table{ti}.{ri}.rej")
-                )
-            )
-    return jobs
-
-
-def _table_results(
-    tables: list[str], jobs: list[TableJob], results: list[tuple], rejects: Rejects, stats: Counter
-) -> list[TableJob]:
-    """Account for the jobs' results in table and range order; return the jobs whose rows are merged.
-
-    Line numbers count from the start of each range, so the ranges' line
-    counts add up to the table's line numbers. A table that cannot be read
-    to its end (corrupt gzip, overlong line) is skipped as a whole.
-    """
-    first_line: dict[int, int] = {}
-    starts = []
-    for job, (n_rows, n_lines, error) in zip(jobs, results):
-        starts.append(first_line.get(job.table, 2))  # line 1 is the header
-        first_line[job.table] = starts[-1] + n_lines
-    unreadable = set()
-    for job, (n_rows, n_lines, error), start in zip(jobs, results, starts):
-        if error and job.table not in unreadable:
-            line, problem, scope = error
-            if rejects.fail:
-                raise RecordError(job.path, f"line {start + line - 1}", problem)
-            rejects.add(job.path, f"line {start + line - 1}", "file", problem + " (the whole table is skipped)")
-            unreadable.add(job.table)
-    for job, (n_rows, n_lines, error), start in zip(jobs, results, starts):
-        if job.table in unreadable:
-            continue
-        with open(job.rejects_path, encoding="utf-8") as fh:
-            for line in fh:
-                n, reason = line.rstrip("\n").split("\t", 1)
-                rejects.add(job.path, f"line {start + int(n) - 1}", "row", reason, table=True)
-        stats["table_rows"] += n_rows
-    for ti, t in enumerate(tables):
-        log.info("%s: %d lines read", t, first_line.get(ti, 2) - 2)
-    return [job for job in jobs if job.table not in unreadable]
-
-
-def _sort_and_merge(
+def merge_files(
     files: list[str],
     origins: dict[bytes, bytes],
     expected_rows: int,
@@ -390,15 +275,27 @@ def _sort_and_merge(
     sort_memory_mb: int,
     threads: int,
 ) -> tuple[int, int, int]:
-    """Sort the common rows of ``files`` with GNU sort and merge them into interactions.tsv and the
-    conflicts table; return (pairs, input rows, conflicts)."""
-    with ExternalSort(work, sort_memory_mb, threads, files=files) as sorter:
-        with AtomicWriter(interactions, "wb") as out, AtomicWriter(conflicts, "wb") as cout:
-            out.write(HEADER_LINE)
-            cout.write(INTERACTION_CONFLICTS.header_line().encode("utf-8"))
-            blocks = line_blocks(sorter.output(), None, None, 4 << 20)
-            counts = merge_sorted(blocks, out, cout, origins)
-            sorter.wait()
-            if counts[1] != expected_rows:
-                raise ConfigError(f"sort returned {counts[1]} rows, {expected_rows} were given to it")
+    """Merge sorted partials (no header, sorted as whole lines in byte order) into interactions.tsv
+    and the conflicts table; return (pairs, input rows, conflicts).
+
+    Several files are merged as streams by GNU ``sort -m`` (never sorted
+    again); a single one is read as it is. ``origins`` maps the short origin
+    codes of the tables to their origins.
+    """
+    files = [f for f in files if os.path.getsize(f)]
+    with AtomicWriter(interactions, "wb") as out, AtomicWriter(conflicts, "wb") as cout:
+        out.write(HEADER_LINE)
+        cout.write(INTERACTION_CONFLICTS.header_line().encode("utf-8"))
+        if len(files) <= 1:
+            counts = (0, 0, 0)
+            for f in files:
+                with open(f, "rb") as fh:
+                    counts = merge_sorted(line_blocks(fh, None, None, 4 << 20), out, cout, origins)
+        else:
+            keys = ["-m", f"--batch-size={min(max(len(files), 2), MERGE_BATCH)}"]
+            with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys) as sorter:
+                counts = merge_sorted(line_blocks(sorter.output(), None, None, 4 << 20), out, cout, origins)
+                sorter.wait()
+        if counts[1] != expected_rows:
+            raise ConfigError(f"the merge read {counts[1]} rows, the partials hold {expected_rows}")
     return counts
