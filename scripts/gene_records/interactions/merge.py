@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from collections import Counter
 from operator import itemgetter
 from typing import Iterable
@@ -52,12 +53,15 @@ from .columns import (
     TF_NAME,
     TF_NCBI,
 )
+from .pool import process_pool, stop, submit
 from .sources import line_blocks
 
 log = logging.getLogger("gene_records")
 
 # Kinds of input, most authoritative first (the rank decides names and organism).
 ORIGIN_RANK = {"table": 0, "download": 1, "page": 2}
+# Rows below this size are merged by one process whatever ``threads``.
+PARALLEL_MIN_BYTES = 64 << 20
 # Files ``sort -m`` merges in one pass (more are merged in passes through temporary files).
 MERGE_BATCH = 64
 # The rows of interactions_summary.tsv, in order.
@@ -280,22 +284,114 @@ def merge_files(
 
     Several files are merged as streams by GNU ``sort -m`` (never sorted
     again); a single one is read as it is. ``origins`` maps the short origin
-    codes of the tables to their origins.
+    codes of the tables to their origins. With ``threads`` > 1 and at least
+    :data:`PARALLEL_MIN_BYTES` of rows, the merged rows (``sort -m`` writes
+    them to a file first) are cut at pair boundaries into ``threads`` byte
+    ranges that forked processes merge (:func:`merge_range`); their outputs
+    are appended in order.
     """
     files = [f for f in files if os.path.getsize(f)]
-    with AtomicWriter(interactions, "wb") as out, AtomicWriter(conflicts, "wb") as cout:
-        out.write(HEADER_LINE)
-        cout.write(INTERACTION_CONFLICTS.header_line().encode("utf-8"))
-        if len(files) <= 1:
+    parallel = threads > 1 and sum(os.path.getsize(f) for f in files) >= PARALLEL_MIN_BYTES
+    pool = process_pool(threads) if parallel else None  # forked before any pipe or output is open
+    try:
+        with AtomicWriter(interactions, "wb") as out, AtomicWriter(conflicts, "wb") as cout:
+            out.write(HEADER_LINE)
+            cout.write(INTERACTION_CONFLICTS.header_line().encode("utf-8"))
             counts = (0, 0, 0)
-            for f in files:
-                with open(f, "rb") as fh:
-                    counts = merge_sorted(line_blocks(fh, None, None, 4 << 20), out, cout, origins)
-        else:
-            keys = ["-m", f"--batch-size={min(max(len(files), 2), MERGE_BATCH)}"]
-            with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys) as sorter:
-                counts = merge_sorted(line_blocks(sorter.output(), None, None, 4 << 20), out, cout, origins)
-                sorter.wait()
-        if counts[1] != expected_rows:
-            raise ConfigError(f"the merge read {counts[1]} rows, the partials hold {expected_rows}")
+            if len(files) > 1:
+                keys = ["-m", f"--batch-size={min(len(files), MERGE_BATCH)}"]
+                if pool is not None:  # to a file, to be cut into ranges
+                    merged = os.path.join(work, "merged.tsv")
+                    with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys + ["-o", merged]) as srt:
+                        srt.wait()
+                    files = [merged]
+                else:
+                    with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys) as sorter:
+                        counts = merge_sorted(line_blocks(sorter.output(), None, None, 4 << 20), out, cout, origins)
+                        sorter.wait()
+                    files = []
+            if len(files) == 1:
+                ranges = pair_ranges(files[0], threads if pool is not None else 1)
+                if len(ranges) == 1:
+                    with open(files[0], "rb") as fh:
+                        counts = merge_sorted(line_blocks(fh, None, None, 4 << 20), out, cout, origins)
+                else:
+                    counts = _merge_ranges(files[0], ranges, origins, out, cout, work, pool)
+            if counts[1] != expected_rows:
+                raise ConfigError(f"the merge read {counts[1]} rows, the partials hold {expected_rows}")
+        if pool is not None:
+            pool.shutdown()
+            pool = None
+    finally:
+        stop(pool)
     return counts
+
+
+def _merge_ranges(path: str, ranges: list[tuple[int, int]], origins, out, cout, work: str, pool) -> tuple:
+    """:func:`merge_range` of each range in ``pool``; their outputs appended to ``out`` and ``cout`` in order."""
+    jobs = []
+    for k, (a, b) in enumerate(ranges):
+        parts = (os.path.join(work, f"range{k}.tsv"), os.path.join(work, f"range{k}.conflicts.tsv"))
+        jobs.append((parts, submit(pool, merge_range, path, a, b, *parts, origins)))
+    totals = [0, 0, 0]
+    for (part, conflict_part), job in jobs:
+        for k, c in enumerate(job.result()):
+            totals[k] += c
+        append_file(out, part)
+        append_file(cout, conflict_part)
+    return totals[0], totals[1], totals[2]
+
+
+def merge_range(
+    path: str, start: int, end: int, out_path: str, conflicts_path: str, origins: dict[bytes, bytes]
+) -> tuple[int, int, int]:
+    """:func:`merge_sorted` of the lines in bytes ``[start, end)`` of ``path`` (whole pairs) into two files."""
+    with open(path, "rb") as fh, open(out_path, "wb") as out, open(conflicts_path, "wb") as cout:
+        return merge_sorted(line_blocks(fh, start, end, 4 << 20), out, cout, origins)
+
+
+def pair_key(line: bytes) -> bytes:
+    """``TF<TAB>target<TAB>``: what the lines of one pair start with."""
+    first = line.find(b"\t")
+    second = line.find(b"\t", first + 1) if first >= 0 else -1
+    return line[: second + 1] if second >= 0 else line
+
+
+def pair_ranges(path: str, parts: int) -> list[tuple[int, int]]:
+    """Byte ranges of a sorted file, about ``parts`` of them, each starting at the first line of a pair."""
+    size = os.path.getsize(path)
+    cuts = [0]
+    with open(path, "rb") as fh:
+        for k in range(1, parts):
+            fh.seek(max(cuts[-1], size * k // parts))
+            if fh.tell():
+                fh.readline()  # to the start of the next line
+            line = fh.readline()
+            key = pair_key(line)
+            while line:  # past the lines of that pair
+                pos = fh.tell()
+                line = fh.readline()
+                if line and not line.startswith(key):
+                    cuts.append(pos)
+                    break
+    bounds = cuts + [size]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a] or [(0, size)]
+
+
+def append_file(out, path: str) -> None:
+    """Append the bytes of ``path`` to the binary file ``out`` (in the kernel where it can)."""
+    out.flush()
+    with open(path, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        offset = 0
+        try:
+            while offset < size:
+                sent = os.sendfile(out.fileno(), src.fileno(), offset, size - offset)
+                if not sent:
+                    break
+                offset += sent
+        except OSError:
+            pass
+        if offset < size:
+            src.seek(offset)
+            shutil.copyfileobj(src, out, 1 << 20)

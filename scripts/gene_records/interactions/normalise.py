@@ -154,9 +154,12 @@ def pubmed_bytes(raw: bytes) -> bytes:
     :func:`norm_pubmed` itself.
     """
     if _PLAIN_PUBMED.fullmatch(raw):
-        if b";" not in raw:
+        ids = raw.split(b";")
+        if len(ids) == 1:
             return raw
-        return b";".join(sorted(set(raw.split(b";")), key=int))
+        ids = sorted(set(ids))
+        ids.sort(key=len)  # stable: by length, then text
+        return b";".join(ids)
     return norm_pubmed(utf8(raw)).encode()
 
 
