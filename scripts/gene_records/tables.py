@@ -333,7 +333,7 @@ DOWNLOAD_REJECTS = Table(
 TABLE_INTERACTIONS = Output(
     "table_interactions", "results/parsed/table_{table}.interactions.tsv", "tsv",
     "intermediate: the rows of one whole-organism table (`{table}`: its file name and a hash of its path), "
-    "normalised, in the columns of interactions.tsv with the origin `table#<hash>` (the merge writes "
+    "normalised, in the columns of interactions.tsv with the origin `t#<hash>` (the merge writes "
     "`table:<file name>`); " + _MERGED_BY_SORT, "interactions", target=False)
 TABLE_REJECTS = Table(
     "table_rejects", "results/parsed/table_{table}.rejects.tsv", _PARTIAL_REJECT,

@@ -29,7 +29,6 @@ import logging
 import os
 import shutil
 from collections import Counter
-from operator import itemgetter
 from typing import Iterable
 
 from ..errors import ConfigError
@@ -142,14 +141,7 @@ def merge_group(rows: list[list[str]]) -> tuple[list[str], list[tuple[str, str, 
     return out, conflicts
 
 
-_SINGLE = itemgetter(TF_NAME, TARGET_NAME, ORGANISM, TF_NCBI, TARGET_NCBI)
 _EVIDENCE_CONFLICT = "\t".join((HEADER[EVIDENCE], "Yes", "No")).encode()
-
-
-def _union_bytes(cells: Iterable[bytes]) -> set[bytes]:
-    items = set(b";".join(cells).split(b";"))
-    items.discard(b"")
-    return items
 
 
 def merge_agreeing(rows: list[bytes], expand: dict[bytes, bytes]) -> tuple[bytes, bool] | None:
@@ -158,30 +150,55 @@ def merge_agreeing(rows: list[bytes], expand: dict[bytes, bytes]) -> tuple[bytes
     The rows (distinct lines of one pair, without line ends) must agree on
     the names, the organism and the NCBI ids (each a single normalised
     value, so the merged value is that value and there is no conflict), and
-    their PubMed ids must be ASCII digits. Then the merged line is the union
-    of the lists in byte order (PubMed ids numerically: normalised ids have
-    no leading zero, so this is :func:`merge_group`'s (length, text) order)
+    their PubMed ids must be ASCII (so that length and order are the same in
+    bytes and in text). Then the merged line is the union of the lists in
+    byte order (PubMed ids by length, then text: :func:`merge_group`'s order)
     and the evidence rule; returns (line, whether the evidence conflicts).
     Anything else is left to :func:`merge_group`, which decodes the rows.
     """
-    fields = [r.split(b"\t") for r in rows]
-    first = fields[0]
-    single = _SINGLE(first)
-    for f in fields:
-        if _SINGLE(f) != single:
-            return None
-    pubmed = _union_bytes(f[PUBMED] for f in fields)
-    joined = b";".join(pubmed)
-    if pubmed and (not joined.replace(b";", b"").isdigit() or b";0" in b";" + joined):
+    k = len(rows)
+    f = b"\t".join(rows).split(b"\t")  # the fields of every row, row after row
+    if len(f) != _WIDTH * k:
         return None
-    out = list(first)
-    out[METHODS] = b";".join(sorted(_union_bytes(f[METHODS] for f in fields)))
-    out[SOURCES] = b";".join(sorted(_union_bytes(f[SOURCES] for f in fields)))
-    out[PUBMED] = b";".join(sorted(pubmed, key=int)) if len(pubmed) > 1 else joined
-    out[ORIGINS] = b";".join(sorted(_union_bytes(expand.get(f[ORIGINS], f[ORIGINS]) for f in fields)))
-    evidence = {f[EVIDENCE] for f in fields}
+    for col in (TF_NAME, TARGET_NAME, ORGANISM, TF_NCBI, TARGET_NCBI):
+        cells = f[col::_WIDTH]
+        if cells.count(cells[0]) != k:
+            return None
+    cells = b";".join(f[PUBMED::_WIDTH])
+    if not cells.isascii():  # a PubMed id in other digits: (length, text) differs in bytes
+        return None
+    pubmed = set(cells.split(b";"))
+    pubmed.discard(b"")
+    ids = sorted(pubmed)
+    ids.sort(key=len)  # stable: by length, then text (merge_group's order)
+    out = f[:_WIDTH]
+    out[PUBMED] = b";".join(ids)
+    out[METHODS] = _union_cells(b";".join(f[METHODS::_WIDTH]))
+    out[SOURCES] = _union_cells(b";".join(f[SOURCES::_WIDTH]))
+    origins = f[ORIGINS::_WIDTH]
+    if origins.count(origins[0]) == k:
+        out[ORIGINS] = expand.get(origins[0], origins[0])
+    else:
+        out[ORIGINS] = _union_cells(b";".join([expand.get(o, o) for o in origins]), memo=False)
+    evidence = f[EVIDENCE::_WIDTH]
     out[EVIDENCE] = b"Yes" if b"Yes" in evidence else (b"No" if b"No" in evidence else b"")
     return b"\t".join(out), b"Yes" in evidence and b"No" in evidence
+
+
+_WIDTH = len(HEADER)
+_unions: dict[bytes, bytes] = {}  # ``;``-joined cells of a list column -> their union (a bounded memo)
+
+
+def _union_cells(cells: bytes, memo: bool = True) -> bytes:
+    """The items of ``;``-joined cells, de-duplicated and sorted in byte order, ``;``-joined."""
+    got = _unions.get(cells) if memo else None
+    if got is None:
+        items = set(cells.split(b";"))
+        items.discard(b"")
+        got = b";".join(sorted(items))
+        if memo and len(_unions) < 100_000:
+            _unions[cells] = got
+    return got
 
 
 def merge_sorted(

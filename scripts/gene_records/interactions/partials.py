@@ -210,9 +210,10 @@ def table_key(path: str) -> str:
 
 
 def table_code(path: str) -> bytes:
-    """The origin of a table's rows in its partial (no ``:``, so never a real origin); short, so
-    that sorting costs less. The merge writes ``table:<file name>`` in its place."""
-    return b"table#" + table_key(path).rsplit("-", 1)[1].encode()
+    """The origin of a table's rows in its partial (no ``:``, so never a real origin): ``t#`` and 8
+    hex digits of the hash of its path; short, so that sorting costs less. The merge writes
+    ``table:<file name>`` in its place."""
+    return b"t#" + table_key(path).rsplit("-", 1)[1][:8].encode()
 
 
 def normalise_interaction_table(

@@ -127,6 +127,8 @@ def merge_interactions(
         )
         files = page_files + [download_file] + [p for p, ok in zip(table_rows, readable) if ok]
         origins = {table_code(t): ("table:" + os.path.basename(t)).encode("utf-8") for t in tables}
+        if len(origins) != len({table_key(t) for t in tables}):
+            raise ConfigError("two interaction_tables have the same short code; rename one of them")
         n_pairs, n_rows, n_conflicts = merge_files(
             files,
             origins,

@@ -26,7 +26,7 @@ import re
 from typing import Iterable, Iterator
 
 from ..errors import ConfigError, RecordError
-from .normalise import BadValue, Normaliser, TableNormaliser, norm_list
+from .normalise import CACHE_LIMIT, BadValue, Normaliser, TableNormaliser, norm_list, pubmed_bytes
 
 log = logging.getLogger("gene_records")
 
@@ -344,6 +344,9 @@ def normalise_table_range(
     norm = TableNormaliser()
     acc, ids, name = norm.acc, norm.ids, norm.name
     methods, pubmed, text, sources, evidence = norm.methods, norm.pubmed, norm.text, norm.sources, norm.evidence
+    # PubMed cells are mostly distinct: a miss costs one pubmed_bytes, and the memo keeps the
+    # first CACHE_LIMIT values (never emptied: no churn when nearly every cell misses).
+    pubmed_get = pubmed.get
     join = b"\t".join
     n_rows = n = 0
     buf: list[bytes] = []
@@ -377,7 +380,12 @@ def normalise_table_range(
                         if not q.isalnum():
                             q = name[q]
                         try:
-                            append(join((t, g, i, j, p, q, methods[m], pubmed[u], text[o], sources[s], evidence[e], origin)))
+                            v = pubmed_get(u)
+                            if v is None:
+                                v = pubmed_bytes(u)
+                                if len(pubmed) < CACHE_LIMIT:
+                                    pubmed[u] = v
+                            append(join((t, g, i, j, p, q, methods[m], v, text[o], sources[s], evidence[e], origin)))
                         except BadValue:
                             raise BadValue(norm.mid_error(join((m, u, o, s, e)))) from None
                     except BadValue as exc:
