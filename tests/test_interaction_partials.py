@@ -38,6 +38,7 @@ from gene_records.interactions import (
     table_key,
 )
 from gene_records.interactions import merge as merge_module
+from gene_records.interactions.columns import PARTIAL_HEADER_LINE
 from gene_records.interactions import sources as gi_sources
 from gene_records.interactions.normalise import BadValue, Normaliser, TableNormaliser, utf8
 from gene_records.interactions.normalise import (
@@ -446,7 +447,9 @@ def test_page_partials_are_sorted_and_declared(gen):
         n = map_pages(iter_jsonl([jsonl]), str(rows), str(pages), str(rejects))
         data = rows.read_bytes()
         lines = data.splitlines(keepends=True)
-        assert lines == sorted(lines) and (not data or data.endswith(b"\n"))
+        assert lines == sorted(lines) and data.endswith(b"\n")
+        assert lines[0] == PARTIAL_HEADER_LINE  # first: it sorts before every row
+        lines = lines[1:]
         assert all(line.count(b"\t") == len(tables.INTERACTIONS.header) - 1 for line in lines)
         listed = BATCH_PAGES.rows(str(pages))  # through the declaration
         ids = [r[0] for r in listed]
@@ -467,7 +470,9 @@ def test_table_partial_is_sorted_and_declared(gen, monkeypatch):
     paths = {k: tmp / f"t.{k}" for k in ("rows", "rejects", "counts")}
     normalise_interaction_table(t, *(str(p) for p in paths.values()), sort_memory_mb=64, threads=2)
     lines = paths["rows"].read_bytes().splitlines(keepends=True)
-    assert lines and lines == sorted(lines)
+    assert lines == sorted(lines) and lines[0] == PARTIAL_HEADER_LINE
+    lines = lines[1:]
+    assert lines
     codes = {line.rstrip(b"\n").rsplit(b"\t", 1)[1] for line in lines}
     assert len(codes) == 1 and codes.pop().startswith(b"t#")
     notes = tables.TABLE_REJECTS.rows(str(paths["rejects"]))

@@ -275,8 +275,9 @@ INTERACTIONS_SUMMARY = Table(
 
 # The intermediates of merge_interactions (map per input, reduce by merging):
 # per parse batch, once for the downloads, once per whole-organism table.
-_MERGED_BY_SORT = ("no header row; sorted as whole lines in byte order (`LC_ALL=C sort`), so by `tf_uniprot`, "
-                   "then `target_uniprot`: merge_interactions merges the partials with `sort -m`")
+_MERGED_BY_SORT = ("the first line is `#` and the header of interactions.tsv (it sorts before every row); the rows "
+                   "are sorted as whole lines in byte order (`LC_ALL=C sort`), so by `tf_uniprot`, then "
+                   "`target_uniprot`: merge_interactions merges the partials with `sort -m`")
 _PARTIAL_REJECT = (
     C("where", STRING, "`line N` (files) or `field 'tfs', entry N` (pages)"),
     C("scope", STRING, "`file` (the input is rejected), `row` (the row is), `error` (it cannot be read on: "

@@ -29,7 +29,7 @@ import logging
 import os
 import shutil
 from collections import Counter
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..errors import ConfigError
 from ..extsort import ExternalSort
@@ -40,6 +40,7 @@ from .columns import (
     EVIDENCE,
     HEADER,
     HEADER_LINE,
+    PARTIAL_HEADER_LINE,
     METHODS,
     ORGANISM,
     ORIGINS,
@@ -300,14 +301,15 @@ def merge_files(
     and the conflicts table; return (pairs, input rows, conflicts).
 
     Several files are merged as streams by GNU ``sort -m`` (never sorted
-    again); a single one is read as it is. ``origins`` maps the short origin
+    again); a single one is read as it is. Each may start with header lines
+    (:data:`.columns.PARTIAL_HEADER_LINE`), which are left out. ``origins`` maps the short origin
     codes of the tables to their origins. With ``threads`` > 1 and at least
     :data:`PARALLEL_MIN_BYTES` of rows, the merged rows (``sort -m`` writes
     them to a file first) are cut at pair boundaries into ``threads`` byte
     ranges that forked processes merge (:func:`merge_range`); their outputs
     are appended in order.
     """
-    files = [f for f in files if os.path.getsize(f)]
+    files = [f for f in files if os.path.getsize(f) > _header_end(f)]  # those with rows
     parallel = threads > 1 and sum(os.path.getsize(f) for f in files) >= PARALLEL_MIN_BYTES
     pool = process_pool(threads) if parallel else None  # forked before any pipe or output is open
     try:
@@ -324,14 +326,16 @@ def merge_files(
                     files = [merged]
                 else:
                     with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys) as sorter:
-                        counts = merge_sorted(line_blocks(sorter.output(), None, None, 4 << 20), out, cout, origins)
+                        blocks = _without_headers(line_blocks(sorter.output(), None, None, 4 << 20))
+                        counts = merge_sorted(blocks, out, cout, origins)
                         sorter.wait()
                     files = []
             if len(files) == 1:
-                ranges = pair_ranges(files[0], threads if pool is not None else 1)
+                start = _header_end(files[0])
+                ranges = pair_ranges(files[0], threads if pool is not None else 1, start)
                 if len(ranges) == 1:
                     with open(files[0], "rb") as fh:
-                        counts = merge_sorted(line_blocks(fh, None, None, 4 << 20), out, cout, origins)
+                        counts = merge_sorted(line_blocks(fh, start, None, 4 << 20), out, cout, origins)
                 else:
                     counts = _merge_ranges(files[0], ranges, origins, out, cout, work, pool)
             if counts[1] != expected_rows:
@@ -342,6 +346,31 @@ def merge_files(
     finally:
         stop(pool)
     return counts
+
+
+def _header_end(path: str) -> int:
+    """Where the rows of a partial start: after its leading header lines (:data:`.columns.PARTIAL_HEADER_LINE`)."""
+    n = len(PARTIAL_HEADER_LINE)
+    start = 0
+    with open(path, "rb") as fh:
+        while fh.read(n) == PARTIAL_HEADER_LINE:
+            start += n
+    return start
+
+
+def _without_headers(blocks: Iterable[list[bytes]]) -> Iterator[list[bytes]]:
+    """Blocks of a merged stream without the partials' header lines (they sort first)."""
+    header = PARTIAL_HEADER_LINE[:-1]
+    leading = True
+    for block in blocks:
+        if leading:
+            k = 0
+            while k < len(block) and block[k] == header:
+                k += 1
+            leading = k == len(block)
+            block = block[k:]
+        if block:
+            yield block
 
 
 def _merge_ranges(path: str, ranges: list[tuple[int, int]], origins, out, cout, work: str, pool) -> tuple:
@@ -374,14 +403,15 @@ def pair_key(line: bytes) -> bytes:
     return line[: second + 1] if second >= 0 else line
 
 
-def pair_ranges(path: str, parts: int) -> list[tuple[int, int]]:
-    """Byte ranges of a sorted file, about ``parts`` of them, each starting at the first line of a pair."""
+def pair_ranges(path: str, parts: int, start: int = 0) -> list[tuple[int, int]]:
+    """Byte ranges of a sorted file from byte ``start`` (a line start), about ``parts`` of them, each
+    starting at the first line of a pair."""
     size = os.path.getsize(path)
-    cuts = [0]
+    cuts = [start]
     with open(path, "rb") as fh:
         for k in range(1, parts):
-            fh.seek(max(cuts[-1], size * k // parts))
-            if fh.tell():
+            fh.seek(max(cuts[-1], start + (size - start) * k // parts))
+            if fh.tell() > start:
                 fh.readline()  # to the start of the next line
             line = fh.readline()
             key = pair_key(line)
@@ -392,7 +422,7 @@ def pair_ranges(path: str, parts: int) -> list[tuple[int, int]]:
                     cuts.append(pos)
                     break
     bounds = cuts + [size]
-    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a] or [(0, size)]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a] or [(start, size)]
 
 
 def append_file(out, path: str) -> None:

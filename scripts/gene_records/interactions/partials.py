@@ -15,8 +15,10 @@ changes, and the merge only merges their partials:
   its rows, normalised by ``threads`` processes over byte ranges and sorted
   by GNU sort.
 
-The row partials of pages and tables have no header and are sorted as whole
-lines in byte order, so that ``sort -m`` merges them. None of these steps
+The row partials of pages and tables start with ``#`` and the header of
+interactions.tsv (:data:`.columns.PARTIAL_HEADER_LINE`, which sorts before
+every row) and are sorted as whole lines in byte order, so that ``sort -m``
+merges them. None of these steps
 depends on ``on_bad_record``: they note every problem (:mod:`gene_records.tables`
 declares the notes) and the merge fails on them or lists them; a file that
 cannot be opened stops the step itself.
@@ -39,6 +41,7 @@ from ..io import AtomicWriter
 from ..paths import encode_path
 from ..records import iter_jsonl
 from ..tables import BATCH_PAGE_REJECTS, BATCH_PAGES, DOWNLOAD_REJECTS, DOWNLOAD_ROWS, TABLE_COUNTS, TABLE_REJECTS
+from .columns import PARTIAL_HEADER_LINE
 from .normalise import Normaliser
 from .pool import process_pool, stop, submit
 from .sources import join_lines, normalise_table_range, page_lines, read_download, table_header, table_ranges
@@ -57,7 +60,7 @@ class SortedLines:
 
     Up to :data:`MEMORY_SORT_ROWS` lines are sorted in memory; past that
     they stream to GNU sort (memory stays bounded). Use as a context manager
-    around :meth:`add`, then :meth:`write`.
+    around :meth:`add`, then :meth:`write` (after an optional first line).
     """
 
     def __init__(self, workdir: str, buffer_mb: int = 256):
@@ -75,8 +78,9 @@ class SortedLines:
             self.sorter.write(b"".join(self.lines))
             self.lines.clear()
 
-    def write(self, path: str) -> None:
+    def write(self, path: str, header: bytes = b"") -> None:
         with AtomicWriter(path, "wb") as out:
+            out.write(header)
             if self.sorter is None:
                 self.lines.sort()
                 out.write(b"".join(self.lines))
@@ -128,7 +132,7 @@ def map_pages(records: Iterable[dict], page_interactions: str, pages: str, page_
     ``records`` are the batch's records in its JSONL order (sorted by record
     id; any source: only TFLink pages are read). Of several copies of one
     record the one :func:`gene_records.batches.first_copies` keeps is read.
-    Writes the page rows (``page_interactions``, sorted, no header), one row
+    Writes the page rows (``page_interactions``, sorted), one row
     per page with what reading its downloads needs (``pages``) and the bad
     entries (``page_rejects``).
     """
@@ -156,7 +160,7 @@ def map_pages(records: Iterable[dict], page_interactions: str, pages: str, page_
                         n,
                     )
                 )
-            rows.write(page_interactions)
+            rows.write(page_interactions, PARTIAL_HEADER_LINE)
             n_rows = rows.count
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -269,16 +273,15 @@ def normalise_interaction_table(
                 n_rows = 0
             else:
                 parts = [job[3] for job in jobs]
-        if parts:
-            sort_files(parts, rows, work, sort_memory_mb, threads)
-        else:
-            with AtomicWriter(rows, "wb"):
-                pass
+        header = os.path.join(work, "header")
+        with open(header, "wb") as fh:
+            fh.write(PARTIAL_HEADER_LINE)  # sorts first
+        sort_files([header] + parts, rows, work, sort_memory_mb, threads)
         TABLE_REJECTS.write(rejects, notes)
         TABLE_COUNTS.write(counts, [("rows", n_rows), ("lines", n_lines)])
     finally:
         stop(pool)
         shutil.rmtree(work, ignore_errors=True)
     log.info("%s: %d lines read, %d rows, %d notes", table, n_lines, n_rows, len(notes))
-    if n_rows and not os.path.getsize(rows):
+    if n_rows and os.path.getsize(rows) <= len(PARTIAL_HEADER_LINE):
         raise ConfigError(f"sort wrote no rows of {table}")

@@ -43,6 +43,7 @@ from ..tables import (
     TABLE_COUNTS,
     TABLE_REJECTS,
 )
+from .columns import PARTIAL_HEADER_LINE
 from .merge import SUMMARY_METRICS, merge_files
 from .partials import (
     SortedLines,
@@ -360,7 +361,7 @@ def _download_lines(
                         row = (other, decode_path(ncbi), *rest)
                         lines.add(download_line(kind, acc, own_ids, row, origin).encode("utf-8"))
         stats["download_rows"] += lines.count
-        lines.write(out_path)
+        lines.write(out_path, PARTIAL_HEADER_LINE)
     if stats["downloads"]:
         log.info("%d downloads read (%d rows)", stats["downloads"], stats["download_rows"])
 
