@@ -1,24 +1,33 @@
-"""Benchmark: a whole-organism TFLink table through merge_interactions and split_interactions.
+"""Benchmark: a whole-organism TFLink table through the interaction steps, in both cell settings.
 
-    .venv/bin/python benchmarks/split_interactions.py --rows 5000000 --workdir /tmp/split_bench
+    .venv/bin/python benchmarks/split_interactions.py --rows 5000000 --workdir /tmp/split_bench --repeat 3
 
-1. Generates a realistic whole-organism table (gene_records.interactions.synth:
-   15 TFLink columns, 1,500 TFs with skewed sizes, 20,000 proteins, random
-   row order; ~190 bytes a row, so 5,000,000 rows are ~960 MB), cached in
-   WORKDIR and reused by later runs. Nothing is written into the repository.
-2. Runs, in the same run and alternating, --repeat times each:
+1. Generates whole-organism tables (gene_records.interactions.synth: 15
+   TFLink columns, 1,500 TFs with skewed sizes, 20,000 proteins, random row
+   order), cached in WORKDIR and reused by later runs, in the two settings of
+   the multi-valued cells (``--cells``, default both):
+   * ``realistic``: the ten evidence combinations of a human table, every
+     pair once (~190 bytes a row, so 5,000,000 rows are ~960 MB);
+   * ``diverse``: per-row sources, methods and unsorted PubMed lists (nearly
+     every PubMed cell distinct), a fifth of the rows repeating a pair
+     (~240 bytes a row): what a normaliser that only works well on a few
+     distinct values cannot hide.
+   Nothing is written into the repository.
+2. Runs, per setting, in the same run and alternating, --repeat times each:
    * the reference: ``LC_ALL=C sort -t TAB -k1,1 TABLE | mawk`` writing one
      file per TF (the awk closes each file when its key changes), and the same
      with ``-k2,2`` per target (two processes joined by a pipe, no shell);
    * the workflow's steps as Snakemake runs them (their entry scripts, on the
-     command line, threads=2): merge_interactions (normalise, sort, merge into
-     interactions.tsv) and split_interactions (per-TF and per-target files,
-     index).
-3. Prints, for each, the median wall time, CPU time (user+sys of the process
-   tree) and peak RSS (the largest sum of the RSS of the process tree,
-   sampled every 50 ms), the ratios to the reference (goal: time <= 1.5x,
-   peak RSS <= 2x the table's size) and checks the outputs (one file per TF
-   and per target; every row in both splits).
+     command line, threads=2): normalise_interaction_table (normalise the
+     table into its sorted partial), merge_interactions (merge the partials
+     into interactions.tsv; the pages' and downloads' partials are empty) and
+     split_interactions (per-TF and per-target files, index).
+3. Prints, per setting, the median wall time, CPU time (user+sys of the
+   process tree) and peak RSS (the largest sum of the RSS of the process
+   tree, sampled every 50 ms), the ratios to the reference (goal: the whole
+   path, table -> every output, <= 1.5x, peak RSS <= 2x the table's size) and
+   checks the outputs (one file per TF and per target; every pair in both
+   splits).
 
 Run it on an otherwise idle machine: the figures are wall times.
 """
@@ -26,6 +35,7 @@ Run it on an otherwise idle machine: the figures are wall times.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -39,7 +49,9 @@ import psutil
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "scripts"))
 
+from gene_records.interactions import normalise_downloads, table_key  # noqa: E402
 from gene_records.interactions.synth import generate_table  # noqa: E402
+from gene_records.tables import BATCH_PAGE_REJECTS, BATCH_PAGES  # noqa: E402
 
 PYTHON = sys.executable
 AWK = shutil.which("mawk") or shutil.which("awk")
@@ -101,23 +113,56 @@ def reference(table: Path, out: Path, column: int) -> dict:
     return run_measured([sort, awk], env={"LC_ALL": "C"})
 
 
-def workflow_merge(table: Path, work: Path, sort_mb: int, threads: int) -> dict:
+def empty_partials(work: Path) -> dict[str, str]:
+    """The pages' and downloads' partials of a run without pages or downloads."""
+    p = work / "partials"
+    p.mkdir(parents=True, exist_ok=True)
+    (p / "pages.rows").write_bytes(b"")
+    BATCH_PAGES.write(str(p / "pages.tsv"), [])
+    BATCH_PAGE_REJECTS.write(str(p / "pages.rejects"), [])
+    normalise_downloads([], str(p / "downloads.rows"), str(p / "downloads.rejects"))
+    return {k: str(p / f) for k, f in (("page_rows", "pages.rows"), ("pages", "pages.tsv"),
+                                          ("page_rejects", "pages.rejects"), ("download_rows", "downloads.rows"),
+                                          ("download_rejects", "downloads.rejects"))}
+
+
+def table_partial(table: Path, work: Path) -> dict[str, str]:
+    key = table_key(str(table))
+    return {k: str(work / "results" / "parsed" / f"table_{key}.{k}.tsv") for k in ("rows", "rejects", "counts")}
+
+
+def workflow_normalise(table: Path, work: Path, sort_mb: int, threads: int) -> dict:
     if work.exists():
         shutil.rmtree(work)
-    (work / "results" / "tables").mkdir(parents=True)
-    (work / "results" / "qc").mkdir(parents=True)
-    records = work / "records.tsv"
-    records.write_text(
-        "record_id\tsource\tsource_file\tsymbol\tname\torganism\tncbi_gene_id\tensembl_gene_id\tuniprot_accession\tsha256\n"
-    )
-    jsonl = work / "batch.jsonl"
-    jsonl.write_text("")
+    (work / "results" / "parsed").mkdir(parents=True)
+    part = table_partial(table, work)
+    cmd = [
+        PYTHON,
+        str(REPO / "scripts" / "normalise_interaction_table.py"),
+        f"table={table}",
+        f"rows={part['rows']}",
+        f"rejects={part['rejects']}",
+        f"counts={part['counts']}",
+        f"sort_memory_mb={sort_mb}",
+        f"threads={threads}",
+        f"log={work}/normalise.log",
+    ]
+    return run_measured([cmd], env={"PYTHONPATH": str(REPO / "scripts")})
+
+
+def workflow_merge(table: Path, work: Path, sort_mb: int, threads: int) -> dict:
+    (work / "results" / "tables").mkdir(parents=True, exist_ok=True)
+    (work / "results" / "qc").mkdir(parents=True, exist_ok=True)
+    empty = empty_partials(work)
+    part = table_partial(table, work)
     r = work / "results"
     cmd = [
         PYTHON,
         str(REPO / "scripts" / "merge_interactions.py"),
-        f"jsonls={jsonl}",
-        f"records={records}",
+        *(f"{k}={v}" for k, v in empty.items()),
+        f"table_rows={part['rows']}",
+        f"table_rejects={part['rejects']}",
+        f"table_counts={part['counts']}",
         f"tables={table}",
         f"interactions={r}/tables/interactions.tsv",
         f"missing_downloads={r}/qc/missing_downloads.tsv",
@@ -151,6 +196,7 @@ def workflow_split(work: Path, sort_mb: int, threads: int) -> dict:
 
 
 def check(work: Path, ref_tf: Path, ref_tg: Path, rows: int) -> list[str]:
+    """``rows``: the distinct pairs of the table."""
     r = work / "results"
     notes = []
     n_tf = len(os.listdir(r / "tf_targets" / "by_tf"))
@@ -175,85 +221,98 @@ def check(work: Path, ref_tf: Path, ref_tg: Path, rows: int) -> list[str]:
     return notes
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--rows", type=int, default=5_000_000)
-    ap.add_argument("--tfs", type=int, default=1500)
-    ap.add_argument("--proteins", type=int, default=20000)
-    ap.add_argument("--workdir", default="/tmp/split_interactions_bench")
-    ap.add_argument("--repeat", type=int, default=1, help="runs of each command (medians are printed)")
-    ap.add_argument("--sort-memory-mb", type=int, default=1024)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--keep", action="store_true", help="keep the outputs (the table is always kept)")
-    args = ap.parse_args()
-
-    workdir = Path(args.workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    table = workdir / f"TFLink_synthetic_{args.rows}_{args.tfs}_{args.proteins}.tsv"
-    if not table.exists():
+def bench_setting(args, workdir: Path, cells: str) -> None:
+    suffix = "" if cells == "realistic" else f"_{cells}"
+    table = workdir / f"TFLink_synthetic_{args.rows}_{args.tfs}_{args.proteins}{suffix}.tsv"
+    info_path = table.with_suffix(".json")
+    if not table.exists() or not info_path.exists():
         t0 = time.perf_counter()
-        info = generate_table(str(table) + ".part", args.rows, args.tfs, args.proteins, seed=1)
+        info = generate_table(str(table) + ".part", args.rows, args.tfs, args.proteins, seed=1, cells=cells)
         os.replace(str(table) + ".part", table)
+        info_path.write_text(json.dumps(info))
         print(
-            f"generated {table} ({info['rows']} rows, {info['tfs']} TFs, {info['targets']} targets) in {time.perf_counter() - t0:.1f} s"
+            f"generated {table} ({info['rows']} rows, {info['pairs']} pairs, {info['tfs']} TFs, "
+            f"{info['targets']} targets) in {time.perf_counter() - t0:.1f} s"
         )
+    info = json.loads(info_path.read_text())
     size = table.stat().st_size
     print(
-        f"table: {table} ({size / 1e6:.0f} MB, {args.rows} rows); {os.cpu_count()} CPUs; sort {args.sort_memory_mb} MB x {args.threads} threads"
+        f"\n{cells} cells: {table} ({size / 1e6:.0f} MB, {args.rows} rows, {info['pairs']} pairs); "
+        f"{os.cpu_count()} CPUs; sort {args.sort_memory_mb} MB x {args.threads} threads"
     )
-
     ref_tf, ref_tg, work = workdir / "ref_by_tf", workdir / "ref_by_target", workdir / "workflow"
-    runs: dict[str, list[dict]] = {k: [] for k in ("ref_tf", "ref_target", "merge", "split")}
+    steps = ("ref_tf", "ref_target", "normalise", "merge", "split")
+    runs: dict[str, list[dict]] = {k: [] for k in steps}
     for i in range(args.repeat):
         runs["ref_tf"].append(reference(table, ref_tf, 1))
         runs["ref_target"].append(reference(table, ref_tg, 2))
+        runs["normalise"].append(workflow_normalise(table, work, args.sort_memory_mb, args.threads))
         runs["merge"].append(workflow_merge(table, work, args.sort_memory_mb, args.threads))
         runs["split"].append(workflow_split(work, args.sort_memory_mb, args.threads))
-        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]['wall']:.1f} s" for k, v in runs.items()))
-    notes = check(work, ref_tf, ref_tg, args.rows)
+        print(f"run {i + 1}: " + ", ".join(f"{k} {v[-1]['wall']:.1f} s" for k, v in runs.items()), flush=True)
+    notes = check(work, ref_tf, ref_tg, info["pairs"])
 
     med = {k: {m: statistics.median(r[m] for r in v) for m in ("wall", "cpu", "peak_rss")} for k, v in runs.items()}
-    ref_wall = med["ref_tf"]["wall"] + med["ref_target"]["wall"]
-    ref_cpu = med["ref_tf"]["cpu"] + med["ref_target"]["cpu"]
+
+    def total(*names):
+        return {
+            "wall": sum(med[n]["wall"] for n in names),
+            "cpu": sum(med[n]["cpu"] for n in names),
+            "peak_rss": max(med[n]["peak_rss"] for n in names),
+        }
+
+    ref = total("ref_tf", "ref_target")
     rows = [
         ("reference sort|awk per TF", med["ref_tf"]),
         ("reference sort|awk per target", med["ref_target"]),
-        (
-            "reference, both",
-            {
-                "wall": ref_wall,
-                "cpu": ref_cpu,
-                "peak_rss": max(med["ref_tf"]["peak_rss"], med["ref_target"]["peak_rss"]),
-            },
-        ),
-        ("workflow split_interactions (per TF + per target)", med["split"]),
-        ("workflow merge_interactions (normalise, sort, merge)", med["merge"]),
-        (
-            "workflow merge + split",
-            {
-                "wall": med["merge"]["wall"] + med["split"]["wall"],
-                "cpu": med["merge"]["cpu"] + med["split"]["cpu"],
-                "peak_rss": max(med["merge"]["peak_rss"], med["split"]["peak_rss"]),
-            },
-        ),
+        ("reference, both", ref),
+        ("normalise_interaction_table (read, normalise, sort)", med["normalise"]),
+        ("merge_interactions (merge the sorted partials)", med["merge"]),
+        ("split_interactions (per TF + per target, index)", med["split"]),
+        ("merge, first run (normalise + merge)", total("normalise", "merge")),
+        ("merge + split, first run (table -> every output)", total("normalise", "merge", "split")),
+        ("merge + split, table unchanged (merge + split)", total("merge", "split")),
     ]
     print()
     print(
-        f"| step ({args.rows:,} rows, {size / 1e6:.0f} MB; median of {args.repeat}) | wall s | CPU s | peak RSS MB | wall / reference | RSS / file size |"
+        f"| {cells} cells: step ({args.rows:,} rows, {size / 1e6:.0f} MB; median of {args.repeat}) | wall s | "
+        "CPU s | peak RSS MB | wall / reference | RSS / file size |"
     )
     print("|---|---|---|---|---|---|")
     for name, m in rows:
         print(
             f"| {name} | {m['wall']:.1f} | {m['cpu']:.1f} | {m['peak_rss'] / 2**20:.0f} | "
-            f"{m['wall'] / ref_wall:.2f} | {m['peak_rss'] / size:.2f} |"
+            f"{m['wall'] / ref['wall']:.2f} | {m['peak_rss'] / size:.2f} |"
         )
     print()
     for n in notes:
         print(n)
-    print("goals: wall <= 1.5x the reference (both splits), peak RSS <= 2x the file size")
+    first = total("normalise", "merge", "split")
+    print(
+        f"{cells}: merge + split {first['wall']:.1f} s = {first['wall'] / ref['wall']:.2f}x the reference "
+        f"{ref['wall']:.1f} s (goal <= 1.5x); peak RSS {first['peak_rss'] / size:.2f}x the table (goal <= 2x)"
+    )
     if not args.keep:
         for p in (ref_tf, ref_tg, work):
             shutil.rmtree(p, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--rows", type=int, default=5_000_000)
+    ap.add_argument("--tfs", type=int, default=1500)
+    ap.add_argument("--proteins", type=int, default=20000)
+    ap.add_argument("--cells", choices=("both", "realistic", "diverse"), default="both")
+    ap.add_argument("--workdir", default="/tmp/split_interactions_bench")
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each command (medians are printed)")
+    ap.add_argument("--sort-memory-mb", type=int, default=1024)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--keep", action="store_true", help="keep the outputs (the tables are always kept)")
+    args = ap.parse_args()
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    for cells in ("realistic", "diverse") if args.cells == "both" else (args.cells,):
+        bench_setting(args, workdir, cells)
 
 
 if __name__ == "__main__":

@@ -128,7 +128,7 @@ def datapackage_inputs(wildcards):
 
 
 # ---- TF/target interactions (rules/interactions.smk) -----------------------
-from gene_records.interactions import find_downloads  # noqa: E402
+from gene_records.interactions import find_downloads, table_key  # noqa: E402
 
 # Per-protein TFLink downloads in look-up order (folder order, then path); a
 # missing folder stops the run with a message naming it.
@@ -145,3 +145,21 @@ def tflink_download_files(wildcards):
 def interaction_tables(wildcards):
     """Input function: the whole-organism tables of the config (local())."""
     return [local(f) for f in config["interaction_tables"]]
+
+
+# Each whole-organism table is normalised by its own job (its partials are
+# named by table_key: the file name and a hash of the path).
+TABLES_BY_KEY = {table_key(t): t for t in config["interaction_tables"]}
+TABLE_RE = r"[A-Za-z0-9_]+-[0-9a-f]{12}"
+
+
+def interaction_table(wildcards):
+    """Input function: the whole-organism table of {table} (a user path: local())."""
+    return local(TABLES_BY_KEY[wildcards.table])
+
+
+def table_partials(name):
+    """The partials of one kind (declared name) of every whole-organism table, in config order."""
+    return [
+        declared(name).format(table=table_key(t)) for t in config["interaction_tables"]
+    ]

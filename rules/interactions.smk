@@ -1,9 +1,92 @@
+# Map per input, reduce by merging: each input of the interactions is
+# normalised once into a sorted partial (per parse batch, once for the
+# downloads, once per whole-organism table), which stays until that input
+# changes; merge_interactions merges the partials as streams (sort -m).
+rule tabulate_page_interactions:
+    input:
+        jsonl=declared("batch_jsonl"),
+        code=library("tabulate_page_interactions"),
+    output:
+        page_interactions=declared("batch_page_interactions"),
+        pages=declared("batch_pages"),
+        page_rejects=declared("batch_page_rejects"),
+    log:
+        "logs/tabulate_page_interactions/{batch}.log",
+    benchmark:
+        "benchmarks/tabulate_page_interactions/{batch}.tsv"
+    wildcard_constraints:
+        batch=BATCH_RE,
+    # With the batch's parse job in one Slurm job (profiles/slurm).
+    group:
+        "parse_batches"
+    conda:
+        "../envs/python.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(20),
+    script:
+        "../scripts/tabulate_page_interactions.py"
+
+
+rule normalise_downloads:
+    input:
+        downloads=tflink_download_files,
+        code=library("normalise_downloads"),
+    output:
+        rows=declared("download_rows"),
+        rejects=declared("download_rejects"),
+    log:
+        "logs/normalise_downloads/normalise_downloads.log",
+    benchmark:
+        "benchmarks/normalise_downloads/normalise_downloads.tsv"
+    conda:
+        "../envs/python.yaml"
+    threads: 1
+    resources:
+        mem_mb=scaled(1000),
+        runtime=scaled(30),
+    script:
+        "../scripts/normalise_downloads.py"
+
+
+rule normalise_interaction_table:
+    input:
+        table=interaction_table,
+        code=library("normalise_interaction_table"),
+    output:
+        rows=declared("table_interactions"),
+        rejects=declared("table_rejects"),
+        counts=declared("table_counts"),
+    log:
+        "logs/normalise_interaction_table/{table}.log",
+    benchmark:
+        "benchmarks/normalise_interaction_table/{table}.tsv"
+    wildcard_constraints:
+        table=TABLE_RE,
+    conda:
+        "../envs/python.yaml"
+    threads: 2
+    resources:
+        mem_mb=scaled(INTERACTIONS_MEM_MB),
+        runtime=scaled(60),
+    params:
+        sort_memory_mb=config["interactions"]["sort_memory_mb"],
+    script:
+        "../scripts/normalise_interaction_table.py"
+
+
 rule merge_interactions:
     input:
-        jsonls=batch_outputs("jsonl"),
-        records=declared("records"),
-        downloads=tflink_download_files,
-        tables=interaction_tables,
+        page_rows=partials("batch_page_interactions"),
+        pages=partials("batch_pages"),
+        page_rejects=partials("batch_page_rejects"),
+        batch_indexes=batch_outputs("index"),
+        download_rows=declared("download_rows"),
+        download_rejects=declared("download_rejects"),
+        table_rows=table_partials("table_interactions"),
+        table_rejects=table_partials("table_rejects"),
+        table_counts=table_partials("table_counts"),
         code=library("merge_interactions"),
     output:
         interactions=declared("interactions"),
@@ -22,6 +105,10 @@ rule merge_interactions:
         mem_mb=scaled(INTERACTIONS_MEM_MB),
         runtime=scaled(60),
     params:
+        # the download files in look-up order (names only: their rows come
+        # from the downloads' partial) and the tables as the config names them
+        downloads=TFLINK_DOWNLOAD_FILES,
+        tables=config["interaction_tables"],
         on_bad_record=config["on_bad_record"],
         sort_memory_mb=config["interactions"]["sort_memory_mb"],
     script:

@@ -1,4 +1,4 @@
-"""Merge TF/target interactions (gene_records.interactions.merge.merge_interactions); a Snakemake script, or run: python scripts/merge_interactions.py --help."""
+"""Merge TF/target interactions (gene_records.interactions.reduce.merge_interactions); a Snakemake script, or run: python scripts/merge_interactions.py --help."""
 
 from gene_records.cli import run
 from gene_records.interactions import merge_interactions

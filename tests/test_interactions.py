@@ -28,8 +28,8 @@ from gene_records.errors import ConfigError, RecordError
 from gene_records.interactions import (
     BadValue,
     find_downloads,
+    merge_collection,
     merge_group,
-    merge_interactions,
     norm_accession,
     norm_ids,
     norm_name,
@@ -67,6 +67,7 @@ def no_records(tmp: Path) -> tuple[list[str], str]:
 
 
 def merge(out: Path, jsonls, records, downloads=(), tables=(), on_bad_record="fail", threads=1) -> dict[str, Path]:
+    """The maps and merge_interactions on a whole collection (gene_records.interactions.merge_collection)."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {
         "interactions": out / "interactions.tsv",
@@ -75,7 +76,7 @@ def merge(out: Path, jsonls, records, downloads=(), tables=(), on_bad_record="fa
         "conflicts": out / "interaction_conflicts.tsv",
         "summary": out / "interactions_summary.tsv",
     }
-    merge_interactions(
+    merge_collection(
         jsonls=list(jsonls),
         records=str(records),
         downloads=[str(d) for d in downloads],
@@ -925,7 +926,7 @@ def test_corrupt_gzip_table_is_one_line_error(tmp_path, capsys):
         f"{k}={out / k}.tsv" for k in ("interactions", "missing_downloads", "rejected", "conflicts", "summary")
     ]
     with pytest.raises(SystemExit) as exc:
-        run(merge_interactions, argv=argv)
+        run(merge_collection, argv=argv)
     assert exc.value.code == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and str(table) in err[0] and "cannot read the file" in err[0] and "Traceback" not in err[0]

@@ -17,8 +17,9 @@ a Table Schema generated from :mod:`gene_records.tables`:
 A wide table's extra columns are read from its header and typed by its
 ``extra_column``. Paths are relative to the folder of ``datapackage.json``. The
 provenance tables (written after this file) are described from their
-declarations. The per-batch intermediates (``results/parsed/``,
-``results/partials/``) are left out: they depend on the batch size. Same tables, same bytes.
+declarations. The intermediates (per batch: ``results/parsed/``,
+``results/partials/``; the interactions' per-input partials in ``results/parsed/``)
+are left out: they depend on the batch size and the inputs' layout. Same tables, same bytes.
 """
 
 from __future__ import annotations
@@ -120,7 +121,7 @@ def describe(results: str) -> dict:
     parent = os.path.dirname(os.path.normpath(results))
     resources = []
     for table in tables.TABLES:
-        if "{batch}" in table.path:
+        if "{batch}" in table.path or table.path.startswith("results/parsed/"):
             continue
         path = os.path.join(parent, *table.path.split("/")) if parent else table.path
         if "{" in table.path:

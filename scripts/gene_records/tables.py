@@ -273,6 +273,79 @@ INTERACTIONS_SUMMARY = Table(
      C("value", INTEGER, "the count", required=True)),
     "counts of the interaction inputs and outputs", "interactions", order="one row per metric, in the order listed")
 
+# The intermediates of merge_interactions (map per input, reduce by merging):
+# per parse batch, once for the downloads, once per whole-organism table.
+_MERGED_BY_SORT = ("the first line is `#` and the header of interactions.tsv (it sorts before every row); the rows "
+                   "are sorted as whole lines in byte order (`LC_ALL=C sort`), so by `tf_uniprot`, then "
+                   "`target_uniprot`: merge_interactions merges the partials with `sort -m`")
+_PARTIAL_REJECT = (
+    C("where", STRING, "`line N` (files) or `field 'tfs', entry N` (pages)"),
+    C("scope", STRING, "`file` (the input is rejected), `row` (the row is), `error` (it cannot be read on: "
+      "the merge stops whatever `on_bad_record`) or, for a table, `unreadable` (a table that cannot be read to "
+      "its end: the merge stops with `fail`, skips the table with `skip`)", required=True),
+    _REJECT_REASON,
+)
+BATCH_PAGE_INTERACTIONS = Output(
+    "batch_page_interactions", "results/parsed/batch_{batch}.page_interactions.tsv", "tsv",
+    "per-batch intermediate: the interaction rows of one parse batch's TFLink pages (one copy of a record "
+    "given twice), normalised, in the columns of interactions.tsv with one origin `page:<record_id>` each; "
+    + _MERGED_BY_SORT, "interactions", target=False)
+BATCH_PAGES = Table(
+    "batch_pages", "results/parsed/batch_{batch}.pages.tsv",
+    (RECORD_ID,
+     C("uniprot_accession", STRING, "the page's protein", required=True),
+     C("ncbi_gene_id", LIST, "its NCBI gene ids, normalised as in interactions.tsv, in table form "
+       "(gene_records.paths: the exact text)", items=STRING),
+     C("name", STRING, "its name, normalised as in interactions.tsv, in table form"),
+     C("tfs_download", STRING, "the download the page names for its TFs, in table form (gene_records.paths); "
+       "empty when none"),
+     C("targets_download", STRING, "the download it names for its targets, as `tfs_download`"),
+     C("rows", INTEGER, "its rows in the batch's page interactions", required=True)),
+    "per-batch intermediate: one row per TFLink page of one parse batch (one copy of a record given twice): "
+    "what the merge needs to read the page's downloads", "interactions",
+    sort_key=("record_id",), target=False, unique=True)
+BATCH_PAGE_REJECTS = Table(
+    "batch_page_rejects", "results/parsed/batch_{batch}.page_rejects.tsv",
+    (RECORD_ID, C("file", STRING, "the page's file, in table form", required=True)) + _PARTIAL_REJECT,
+    "per-batch intermediate: the bad entries of one parse batch's TFLink pages", "interactions",
+    target=False, order="by `record_id`, then in the page's order")
+DOWNLOAD_ROWS = Table(
+    "download_rows", "results/parsed/downloads.interactions.tsv",
+    (C("file", STRING, "the download, in table form", required=True),
+     C("uniprot", STRING, "the other protein (the TF in `tfs_of_<ACC>.tsv`, the target in "
+       "`targets_of_<ACC>.tsv`)", required=True),
+     C("ncbi_gene_id", LIST, "its NCBI gene ids, in table form (gene_records.paths: the exact text)", items=STRING),
+     C("name", STRING, "its name"),
+     C("detection_methods", LIST, "as in interactions.tsv", items=STRING),
+     C("pubmed_ids", LIST, "as in interactions.tsv", items=STRING),
+     C("organism", STRING, "as in interactions.tsv"),
+     C("source_databases", LIST, "as in interactions.tsv", items=STRING),
+     C("small_scale_evidence", STRING, "`Yes`, `No` or empty")),
+    "intermediate: every row of every per-protein download, normalised; the merge adds the protein the "
+    "download is read for", "interactions", target=False,
+    order="the downloads in look-up order, the rows of each in file order")
+DOWNLOAD_REJECTS = Table(
+    "download_rejects", "results/parsed/downloads.rejects.tsv",
+    (C("file", STRING, "the download, in table form", required=True),
+     C("kind", STRING, "`tfs` or `targets` for a header that is not that list's (the merge uses the note when "
+       "it reads the file as that list); empty otherwise")) + _PARTIAL_REJECT,
+    "intermediate: the problems of the per-protein downloads; the merge fails on or lists those of the "
+    "downloads it reads", "interactions", target=False, order="the downloads in look-up order, then line order")
+TABLE_INTERACTIONS = Output(
+    "table_interactions", "results/parsed/table_{table}.interactions.tsv", "tsv",
+    "intermediate: the rows of one whole-organism table (`{table}`: its file name and a hash of its path), "
+    "normalised, in the columns of interactions.tsv with the origin `t#<hash>` (the merge writes "
+    "`table:<file name>`); " + _MERGED_BY_SORT, "interactions", target=False)
+TABLE_REJECTS = Table(
+    "table_rejects", "results/parsed/table_{table}.rejects.tsv", _PARTIAL_REJECT,
+    "intermediate: the problems of one whole-organism table", "interactions", target=False, order="line order")
+TABLE_COUNTS = Table(
+    "table_counts", "results/parsed/table_{table}.counts.tsv",
+    (C("metric", STRING, "`rows` (in the table's partial), `lines` (data lines read)", required=True),
+     C("value", INTEGER, "the count", required=True)),
+    "intermediate: counts of one whole-organism table", "interactions", target=False,
+    order="one row per metric, in the order listed")
+
 # ------------------------------------------------------------- expression
 CELL_EXPRESSION = Table(
     "cell_expression", "results/tables/cell_expression.tsv",

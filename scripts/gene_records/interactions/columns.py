@@ -12,6 +12,9 @@ from ..tables import INTERACTIONS
 
 HEADER = INTERACTIONS.header
 HEADER_LINE = INTERACTIONS.header_line().encode("utf-8")
+# The first line of a sorted partial (.partials): ``#`` sorts before every row (a row starts with
+# an accession, a plain identifier), so the line stays first through sort and sort -m.
+PARTIAL_HEADER_LINE = b"#" + HEADER_LINE
 
 TF = INTERACTIONS.index("tf_uniprot")
 TARGET = INTERACTIONS.index("target_uniprot")

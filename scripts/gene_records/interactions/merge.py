@@ -1,11 +1,10 @@
-"""The merge step: every input row of a (TF, target) pair merged into one row of interactions.tsv.
+"""The merge rule: every input row of a (TF, target) pair merged into one row of interactions.tsv.
 
-Every input row is normalised into one common row (:mod:`.sources`) and fed
-to GNU sort (:mod:`gene_records.extsort`); a streaming group-by over the
-sorted stream merges the rows of each (TF, target) pair into one. Memory
-stays bounded whatever the table size: the step holds one group of rows, a
-few caches of normalised values and the (small) lists of missing downloads
-and rejected page entries.
+The inputs' rows, normalised into common rows and sorted (:mod:`.partials`),
+are merged as streams (``sort -m``, :func:`merge_files`); a streaming
+group-by over the merged stream merges the rows of each (TF, target) pair
+into one (:func:`merge_sorted`). Memory stays bounded whatever the table
+size: one group of rows at a time. The step that does it is :mod:`.reduce`.
 
 Merge rule for one (TF, target) pair, applied the same way whatever the order
 of the inputs:
@@ -29,19 +28,19 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import tempfile
 from collections import Counter
-from typing import Iterable, NamedTuple
+from typing import Iterable, Iterator
 
-from ..errors import ConfigError, RecordError
+from ..errors import ConfigError
 from ..extsort import ExternalSort
-from ..ids import id_sort_key
 from ..io import AtomicWriter
-from ..tables import INTERACTION_CONFLICTS, INTERACTIONS_SUMMARY, MISSING_DOWNLOADS, REJECTED_INTERACTIONS
+from ..ids import id_sort_key
+from ..tables import INTERACTION_CONFLICTS
 from .columns import (
     EVIDENCE,
     HEADER,
     HEADER_LINE,
+    PARTIAL_HEADER_LINE,
     METHODS,
     ORGANISM,
     ORIGINS,
@@ -55,13 +54,16 @@ from .columns import (
     TF_NCBI,
 )
 from .pool import process_pool, stop, submit
-from .rejects import Rejects
-from .sources import line_blocks, normalise_table_range, table_header_end, table_ranges, write_pages_and_downloads
+from .sources import line_blocks
 
 log = logging.getLogger("gene_records")
 
 # Kinds of input, most authoritative first (the rank decides names and organism).
 ORIGIN_RANK = {"table": 0, "download": 1, "page": 2}
+# Rows below this size are merged by one process whatever ``threads``.
+PARALLEL_MIN_BYTES = 64 << 20
+# Files ``sort -m`` merges in one pass (more are merged in passes through temporary files).
+MERGE_BATCH = 64
 # The rows of interactions_summary.tsv, in order.
 SUMMARY_METRICS = (
     "pages",
@@ -140,6 +142,66 @@ def merge_group(rows: list[list[str]]) -> tuple[list[str], list[tuple[str, str, 
     return out, conflicts
 
 
+_EVIDENCE_CONFLICT = "\t".join((HEADER[EVIDENCE], "Yes", "No")).encode()
+
+
+def merge_agreeing(rows: list[bytes], expand: dict[bytes, bytes]) -> tuple[bytes, bool] | None:
+    """:func:`merge_group` over raw lines for the common case, or ``None``.
+
+    The rows (distinct lines of one pair, without line ends) must agree on
+    the names, the organism and the NCBI ids (each a single normalised
+    value, so the merged value is that value and there is no conflict), and
+    their PubMed ids must be ASCII (so that length and order are the same in
+    bytes and in text). Then the merged line is the union of the lists in
+    byte order (PubMed ids by length, then text: :func:`merge_group`'s order)
+    and the evidence rule; returns (line, whether the evidence conflicts).
+    Anything else is left to :func:`merge_group`, which decodes the rows.
+    """
+    k = len(rows)
+    f = b"\t".join(rows).split(b"\t")  # the fields of every row, row after row
+    if len(f) != _WIDTH * k:
+        return None
+    for col in (TF_NAME, TARGET_NAME, ORGANISM, TF_NCBI, TARGET_NCBI):
+        cells = f[col::_WIDTH]
+        if cells.count(cells[0]) != k:
+            return None
+    cells = b";".join(f[PUBMED::_WIDTH])
+    if not cells.isascii():  # a PubMed id in other digits: (length, text) differs in bytes
+        return None
+    pubmed = set(cells.split(b";"))
+    pubmed.discard(b"")
+    ids = sorted(pubmed)
+    ids.sort(key=len)  # stable: by length, then text (merge_group's order)
+    out = f[:_WIDTH]
+    out[PUBMED] = b";".join(ids)
+    out[METHODS] = _union_cells(b";".join(f[METHODS::_WIDTH]))
+    out[SOURCES] = _union_cells(b";".join(f[SOURCES::_WIDTH]))
+    origins = f[ORIGINS::_WIDTH]
+    if origins.count(origins[0]) == k:
+        out[ORIGINS] = expand.get(origins[0], origins[0])
+    else:
+        out[ORIGINS] = _union_cells(b";".join([expand.get(o, o) for o in origins]), memo=False)
+    evidence = f[EVIDENCE::_WIDTH]
+    out[EVIDENCE] = b"Yes" if b"Yes" in evidence else (b"No" if b"No" in evidence else b"")
+    return b"\t".join(out), b"Yes" in evidence and b"No" in evidence
+
+
+_WIDTH = len(HEADER)
+_unions: dict[bytes, bytes] = {}  # ``;``-joined cells of a list column -> their union (a bounded memo)
+
+
+def _union_cells(cells: bytes, memo: bool = True) -> bytes:
+    """The items of ``;``-joined cells, de-duplicated and sorted in byte order, ``;``-joined."""
+    got = _unions.get(cells) if memo else None
+    if got is None:
+        items = set(cells.split(b";"))
+        items.discard(b"")
+        got = b";".join(sorted(items))
+        if memo and len(_unions) < 100_000:
+            _unions[cells] = got
+    return got
+
+
 def merge_sorted(
     blocks: Iterable[list[bytes]], out, conflicts_out, expand: dict[bytes, bytes] | None = None
 ) -> tuple[int, int, int]:
@@ -148,6 +210,7 @@ def merge_sorted(
     ``blocks`` are lists of lines without their line ends, in sorted order,
     so the rows of one pair are adjacent. A pair given once is written as it
     is (the hot path: no parsing); several rows are merged with
+    :func:`merge_agreeing` (bytes, when they agree on the single values) or
     :func:`merge_group`. ``expand`` maps the short origin codes of
     whole-organism tables (what was sorted) to their origins; as the origin
     is the last field, a code is replaced in a whole block at once.
@@ -162,13 +225,23 @@ def merge_sorted(
 
     def merged_line(rows_raw: list[bytes]) -> bytes:
         nonlocal n_conflicts
+        distinct = sorted(set(rows_raw))  # the same row given twice by one input counts once
+        if len(distinct) == 1:
+            head, origin = distinct[0].rsplit(b"\t", 1)
+            return head + b"\t" + expand.get(origin, origin)
+        fast = merge_agreeing(distinct, expand)
+        if fast is not None:
+            line, evidence_conflict = fast
+            if evidence_conflict:
+                n_conflicts += 1
+                tf, tg, _ = line.split(b"\t", 2)
+                conflicts_out.write(b"\t".join((tf, tg, _EVIDENCE_CONFLICT)) + b"\n")
+            return line
         rows = []
-        for raw in sorted(set(rows_raw)):  # the same row given twice by one input counts once
+        for raw in distinct:
             row = raw.decode("utf-8").split("\t")
             row[ORIGINS] = expand.get(row[ORIGINS].encode(), row[ORIGINS].encode()).decode("utf-8")
             rows.append(row)
-        if len(rows) == 1:
-            return "\t".join(rows[0]).encode("utf-8")
         merged, conflicts = merge_group(rows)
         for c in conflicts:
             n_conflicts += 1
@@ -211,176 +284,10 @@ def merge_sorted(
     return n_pairs, n_rows, n_conflicts
 
 
-# --------------------------------------------------------------- the step
+# --------------------------------------------------------------- merging sorted partials
 
 
-def merge_interactions(
-    jsonls: list[str],
-    records: str,
-    interactions: str,
-    missing_downloads: str,
-    rejected: str,
-    conflicts: str,
-    summary: str,
-    downloads: list[str] = [],  # noqa: B006 - read only
-    tables: list[str] = [],  # noqa: B006 - read only
-    on_bad_record: str = "fail",
-    sort_memory_mb: int = 1024,
-    threads: int = 1,
-) -> None:
-    """Merge TFLink pages, per-protein downloads and whole-organism tables into interactions.tsv.
-
-    ``downloads`` are the download files in look-up order (see
-    :func:`.sources.find_downloads`); a page's download is the first of them named as
-    the page names it or under the other generation's name. Downloads that
-    no page names are read too (the protein is the accession in the file
-    name). A page naming a download that is not found is listed in
-    ``missing_downloads`` with a warning, and its own rows are used. Bad
-    input fails the step (``on_bad_record=fail``) or is listed in
-    ``rejected`` (``skip``): a bad header rejects the file, a bad row the row.
-    Whole-organism tables are normalised by ``threads`` processes (byte
-    ranges of plain tables; a gzipped table is one range), then every common
-    row is sorted by GNU sort and merged per (TF, target) pair.
-    """
-    out_dir = os.path.dirname(os.path.abspath(interactions))
-    os.makedirs(out_dir, exist_ok=True)
-    work = tempfile.mkdtemp(dir=out_dir, prefix=".merge_interactions-")
-    rejects = Rejects(on_bad_record, spool=os.path.join(work, "rejected_table_rows.tsv"))
-    stats: Counter = Counter()
-    pool = None
-    try:
-        # whole-organism tables: jobs over byte ranges, started first
-        jobs = _table_jobs(tables, threads, work, rejects, stats)
-        pool = process_pool(min(threads, len(jobs))) if threads > 1 else None
-        futures = [submit(pool, normalise_table_range, *job.args(rejects.fail)) for job in jobs]
-        # pages and downloads, meanwhile, in this process
-        pages_path = os.path.join(work, "pages.tsv")
-        missing = write_pages_and_downloads(jsonls, records, downloads, pages_path, rejects, stats)
-        readable = _table_results(tables, jobs, [fut.result() for fut in futures], rejects, stats)
-        if pool:
-            pool.shutdown()
-            pool = None
-        log.info(
-            "%d page rows, %d download rows, %d table rows; sorting",
-            stats["page_rows"],
-            stats["download_rows"],
-            stats["table_rows"],
-        )
-        n_pairs, n_rows, n_conflicts = _sort_and_merge(
-            [pages_path] + [job.out_path for job in readable],
-            _table_origins(tables),
-            stats["page_rows"] + stats["download_rows"] + stats["table_rows"],
-            interactions,
-            conflicts,
-            work,
-            sort_memory_mb,
-            threads,
-        )
-        MISSING_DOWNLOADS.write(missing_downloads, missing)
-        REJECTED_INTERACTIONS.write(rejected, rejects.rows())
-    finally:
-        stop(pool)  # stopped by an error: do not wait for the other ranges
-        rejects.close()
-        shutil.rmtree(work, ignore_errors=True)
-    stats.update(
-        {
-            "input_rows": n_rows,
-            "interactions": n_pairs,
-            "missing_downloads": len(missing),
-            "rejected_files": rejects.n_files,
-            "rejected_rows": rejects.n_rows,
-            "conflicts": n_conflicts,
-        }
-    )
-    INTERACTIONS_SUMMARY.write(summary, [(k, stats[k]) for k in SUMMARY_METRICS])
-    log.info(
-        "%d input rows -> %d interactions; %d missing downloads, %d rejected files, %d rejected rows, %d conflicts",
-        n_rows,
-        n_pairs,
-        len(missing),
-        rejects.n_files,
-        rejects.n_rows,
-        n_conflicts,
-    )
-
-
-class TableJob(NamedTuple):
-    """One byte range of a whole-organism table, normalised by :func:`.sources.normalise_table_range`."""
-
-    table: int  # the table's position in the step's ``tables``
-    path: str
-    start: int
-    end: int | None
-    out_path: str  # its common rows
-    rejects_path: str  # its rejected rows (``line<TAB>reason``)
-
-    def args(self, fail: bool) -> tuple:
-        return (self.path, self.start, self.end, self.out_path, self.rejects_path, fail, table_code(self.table))
-
-
-def table_code(index: int) -> bytes:
-    """The short origin of the ``index``-th table in sorted lines (no ``:``, so never a real origin)."""
-    return b"table#%d" % index
-
-
-def _table_origins(tables: list[str]) -> dict[bytes, bytes]:
-    """Short origin code -> origin (``table:<file name>``) of every table."""
-    return {table_code(ti): ("table:" + os.path.basename(t)).encode("utf-8") for ti, t in enumerate(tables)}
-
-
-def _table_jobs(tables: list[str], threads: int, work: str, rejects: Rejects, stats: Counter) -> list[TableJob]:
-    """The byte ranges of every table whose header is good (a bad header rejects the table)."""
-    jobs = []
-    for ti, t in enumerate(tables):
-        stats["tables"] += 1
-        data_start = table_header_end(t, rejects)
-        if data_start is None:
-            continue
-        for ri, (a, b) in enumerate(table_ranges(t, data_start, threads)):
-            jobs.append(
-                TableJob(
-                    ti, t, a, b, os.path.join(work, f"table{ti}.{ri}.tsv"), os.path.join(work, f"table{ti}.{ri}.rej")
-                )
-            )
-    return jobs
-
-
-def _table_results(
-    tables: list[str], jobs: list[TableJob], results: list[tuple], rejects: Rejects, stats: Counter
-) -> list[TableJob]:
-    """Account for the jobs' results in table and range order; return the jobs whose rows are merged.
-
-    Line numbers count from the start of each range, so the ranges' line
-    counts add up to the table's line numbers. A table that cannot be read
-    to its end (corrupt gzip, overlong line) is skipped as a whole.
-    """
-    first_line: dict[int, int] = {}
-    starts = []
-    for job, (n_rows, n_lines, error) in zip(jobs, results):
-        starts.append(first_line.get(job.table, 2))  # line 1 is the header
-        first_line[job.table] = starts[-1] + n_lines
-    unreadable = set()
-    for job, (n_rows, n_lines, error), start in zip(jobs, results, starts):
-        if error and job.table not in unreadable:
-            line, problem, scope = error
-            if rejects.fail:
-                raise RecordError(job.path, f"line {start + line - 1}", problem)
-            rejects.add(job.path, f"line {start + line - 1}", "file", problem + " (the whole table is skipped)")
-            unreadable.add(job.table)
-    for job, (n_rows, n_lines, error), start in zip(jobs, results, starts):
-        if job.table in unreadable:
-            continue
-        with open(job.rejects_path, encoding="utf-8") as fh:
-            for line in fh:
-                n, reason = line.rstrip("\n").split("\t", 1)
-                rejects.add(job.path, f"line {start + int(n) - 1}", "row", reason, table=True)
-        stats["table_rows"] += n_rows
-    for ti, t in enumerate(tables):
-        log.info("%s: %d lines read", t, first_line.get(ti, 2) - 2)
-    return [job for job in jobs if job.table not in unreadable]
-
-
-def _sort_and_merge(
+def merge_files(
     files: list[str],
     origins: dict[bytes, bytes],
     expected_rows: int,
@@ -390,15 +297,148 @@ def _sort_and_merge(
     sort_memory_mb: int,
     threads: int,
 ) -> tuple[int, int, int]:
-    """Sort the common rows of ``files`` with GNU sort and merge them into interactions.tsv and the
-    conflicts table; return (pairs, input rows, conflicts)."""
-    with ExternalSort(work, sort_memory_mb, threads, files=files) as sorter:
+    """Merge sorted partials (no header, sorted as whole lines in byte order) into interactions.tsv
+    and the conflicts table; return (pairs, input rows, conflicts).
+
+    Several files are merged as streams by GNU ``sort -m`` (never sorted
+    again); a single one is read as it is. Each may start with header lines
+    (:data:`.columns.PARTIAL_HEADER_LINE`), which are left out. ``origins`` maps the short origin
+    codes of the tables to their origins. With ``threads`` > 1 and at least
+    :data:`PARALLEL_MIN_BYTES` of rows, the merged rows (``sort -m`` writes
+    them to a file first) are cut at pair boundaries into ``threads`` byte
+    ranges that forked processes merge (:func:`merge_range`); their outputs
+    are appended in order.
+    """
+    files = [f for f in files if os.path.getsize(f) > _header_end(f)]  # those with rows
+    parallel = threads > 1 and sum(os.path.getsize(f) for f in files) >= PARALLEL_MIN_BYTES
+    pool = process_pool(threads) if parallel else None  # forked before any pipe or output is open
+    try:
         with AtomicWriter(interactions, "wb") as out, AtomicWriter(conflicts, "wb") as cout:
             out.write(HEADER_LINE)
             cout.write(INTERACTION_CONFLICTS.header_line().encode("utf-8"))
-            blocks = line_blocks(sorter.output(), None, None, 4 << 20)
-            counts = merge_sorted(blocks, out, cout, origins)
-            sorter.wait()
+            counts = (0, 0, 0)
+            if len(files) > 1:
+                keys = ["-m", f"--batch-size={min(len(files), MERGE_BATCH)}"]
+                if pool is not None:  # to a file, to be cut into ranges
+                    merged = os.path.join(work, "merged.tsv")
+                    with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys + ["-o", merged]) as srt:
+                        srt.wait()
+                    files = [merged]
+                else:
+                    with ExternalSort(work, sort_memory_mb, threads, files=files, keys=keys) as sorter:
+                        blocks = _without_headers(line_blocks(sorter.output(), None, None, 4 << 20))
+                        counts = merge_sorted(blocks, out, cout, origins)
+                        sorter.wait()
+                    files = []
+            if len(files) == 1:
+                start = _header_end(files[0])
+                ranges = pair_ranges(files[0], threads if pool is not None else 1, start)
+                if len(ranges) == 1:
+                    with open(files[0], "rb") as fh:
+                        counts = merge_sorted(line_blocks(fh, start, None, 4 << 20), out, cout, origins)
+                else:
+                    counts = _merge_ranges(files[0], ranges, origins, out, cout, work, pool)
             if counts[1] != expected_rows:
-                raise ConfigError(f"sort returned {counts[1]} rows, {expected_rows} were given to it")
+                raise ConfigError(f"the merge read {counts[1]} rows, the partials hold {expected_rows}")
+        if pool is not None:
+            pool.shutdown()
+            pool = None
+    finally:
+        stop(pool)
     return counts
+
+
+def _header_end(path: str) -> int:
+    """Where the rows of a partial start: after its leading header lines (:data:`.columns.PARTIAL_HEADER_LINE`)."""
+    n = len(PARTIAL_HEADER_LINE)
+    start = 0
+    with open(path, "rb") as fh:
+        while fh.read(n) == PARTIAL_HEADER_LINE:
+            start += n
+    return start
+
+
+def _without_headers(blocks: Iterable[list[bytes]]) -> Iterator[list[bytes]]:
+    """Blocks of a merged stream without the partials' header lines (they sort first)."""
+    header = PARTIAL_HEADER_LINE[:-1]
+    leading = True
+    for block in blocks:
+        if leading:
+            k = 0
+            while k < len(block) and block[k] == header:
+                k += 1
+            leading = k == len(block)
+            block = block[k:]
+        if block:
+            yield block
+
+
+def _merge_ranges(path: str, ranges: list[tuple[int, int]], origins, out, cout, work: str, pool) -> tuple:
+    """:func:`merge_range` of each range in ``pool``; their outputs appended to ``out`` and ``cout`` in order."""
+    jobs = []
+    for k, (a, b) in enumerate(ranges):
+        parts = (os.path.join(work, f"range{k}.tsv"), os.path.join(work, f"range{k}.conflicts.tsv"))
+        jobs.append((parts, submit(pool, merge_range, path, a, b, *parts, origins)))
+    totals = [0, 0, 0]
+    for (part, conflict_part), job in jobs:
+        for k, c in enumerate(job.result()):
+            totals[k] += c
+        append_file(out, part)
+        append_file(cout, conflict_part)
+    return totals[0], totals[1], totals[2]
+
+
+def merge_range(
+    path: str, start: int, end: int, out_path: str, conflicts_path: str, origins: dict[bytes, bytes]
+) -> tuple[int, int, int]:
+    """:func:`merge_sorted` of the lines in bytes ``[start, end)`` of ``path`` (whole pairs) into two files."""
+    with open(path, "rb") as fh, open(out_path, "wb") as out, open(conflicts_path, "wb") as cout:
+        return merge_sorted(line_blocks(fh, start, end, 4 << 20), out, cout, origins)
+
+
+def pair_key(line: bytes) -> bytes:
+    """``TF<TAB>target<TAB>``: what the lines of one pair start with."""
+    first = line.find(b"\t")
+    second = line.find(b"\t", first + 1) if first >= 0 else -1
+    return line[: second + 1] if second >= 0 else line
+
+
+def pair_ranges(path: str, parts: int, start: int = 0) -> list[tuple[int, int]]:
+    """Byte ranges of a sorted file from byte ``start`` (a line start), about ``parts`` of them, each
+    starting at the first line of a pair."""
+    size = os.path.getsize(path)
+    cuts = [start]
+    with open(path, "rb") as fh:
+        for k in range(1, parts):
+            fh.seek(max(cuts[-1], start + (size - start) * k // parts))
+            if fh.tell() > start:
+                fh.readline()  # to the start of the next line
+            line = fh.readline()
+            key = pair_key(line)
+            while line:  # past the lines of that pair
+                pos = fh.tell()
+                line = fh.readline()
+                if line and not line.startswith(key):
+                    cuts.append(pos)
+                    break
+    bounds = cuts + [size]
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a] or [(start, size)]
+
+
+def append_file(out, path: str) -> None:
+    """Append the bytes of ``path`` to the binary file ``out`` (in the kernel where it can)."""
+    out.flush()
+    with open(path, "rb") as src:
+        size = os.fstat(src.fileno()).st_size
+        offset = 0
+        try:
+            while offset < size:
+                sent = os.sendfile(out.fileno(), src.fileno(), offset, size - offset)
+                if not sent:
+                    break
+                offset += sent
+        except OSError:
+            pass
+        if offset < size:
+            src.seek(offset)
+            shutil.copyfileobj(src, out, 1 << 20)

@@ -23,14 +23,10 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections import Counter
 from typing import Iterable, Iterator
 
 from ..errors import ConfigError, RecordError
-from ..ids import safe_id
-from ..records import load_records
-from .normalise import BadValue, Normaliser, TableNormaliser, norm_list
-from .rejects import Rejects
+from .normalise import CACHE_LIMIT, BadValue, Normaliser, TableNormaliser, norm_list, pubmed_bytes
 
 log = logging.getLogger("gene_records")
 
@@ -59,6 +55,8 @@ DOWNLOAD_COLUMNS = {
     "targets": ("UniprotID.Target", "NCBI.GeneID.Target", "Name.Target") + _DOWNLOAD_TAIL,
 }
 DOWNLOAD_RE = re.compile(r"^(?:TFLink_)?(tfs|targets)_of_(.+)\.tsv$")
+# What :func:`read_download` keeps of a row: the other protein, then the evidence.
+DOWNLOAD_OTHER_COLUMNS = ("uniprot", "ncbi_gene_id", "name") + _DOWNLOAD_TAIL
 
 # No real row is anywhere near this long; a longer "line" is a broken file,
 # and stopping there keeps memory bounded.
@@ -106,8 +104,9 @@ def other_generation(name: str) -> str:
     return name[len("TFLink_") :] if name.startswith("TFLink_") else "TFLink_" + name
 
 
-def page_lines(rec: dict, norm: Normaliser, rejects: Rejects) -> Iterator[str]:
-    """Common rows of one TFLink page's ``tfs`` and ``targets`` entries."""
+def page_lines(rec: dict, norm: Normaliser, rejects) -> Iterator[str]:
+    """Common rows of one TFLink page's ``tfs`` and ``targets`` entries; a bad entry goes to
+    ``rejects.add(path, where, scope, reason)`` (a :class:`.rejects.Rejects` or any collector)."""
     acc = rec["uniprot_accession"]
     origin = f"page:{rec['record_id']}"
     path = rec.get("source_file", rec["record_id"])
@@ -132,79 +131,6 @@ def page_lines(rec: dict, norm: Normaliser, rejects: Rejects) -> Iterator[str]:
             else:
                 row = (acc, other, own_ncbi, o_ncbi, own_name, o_name)
             yield common_line(row + (methods, pubmed, organism, sources, evidence, origin))
-
-
-def write_pages_and_downloads(
-    jsonls: list[str], records: str, downloads: list[str], out_path: str, rejects: Rejects, stats: Counter
-) -> list[tuple[str, str, str]]:
-    """Common rows of every TFLink page and every download into ``out_path``; return the missing downloads.
-
-    A page's download is the first of ``downloads`` (look-up order) named
-    as the page names it or under the other generation's name; downloads no
-    page names are read too. ``stats`` gets the counts of the summary.
-    """
-    norm = Normaliser()
-    by_name: dict[str, tuple[int, str]] = {}  # file name -> (look-up position, path) of its first copy
-    for i, p in enumerate(downloads):
-        by_name.setdefault(os.path.basename(p), (i, p))
-    own: dict[str, tuple[str, str]] = {}
-    planned: dict[tuple[str, str], str] = {}  # (kind, protein) -> path
-    missing: list[tuple[str, str, str]] = []
-    with open(out_path, "w", encoding="utf-8", newline="\n") as out:
-        for rec in load_records(jsonls, records):
-            if rec.get("source") != "tflink":
-                continue
-            stats["pages"] += 1
-            acc = rec["uniprot_accession"]
-            own[acc] = (norm.ids[rec.get("ncbi_gene_id", "") or ""], norm.name[rec.get("name", "") or ""])
-            for line in page_lines(rec, norm, rejects):
-                out.write(line)
-                stats["page_rows"] += 1
-            for field, kind in (("tfs_download", "tfs"), ("targets_download", "targets")):
-                name = (rec.get(field) or "").strip()
-                if not name:
-                    continue
-                # The first copy in look-up order under either generation's name.
-                found = [f for f in (by_name.get(name), by_name.get(other_generation(name))) if f]
-                if not found:
-                    missing.append((rec["record_id"], field, name))
-                    log.warning(
-                        "%s: %s %s not found in tflink_downloads; the page's own rows are used",
-                        rec["record_id"],
-                        field,
-                        name,
-                    )
-                    continue
-                planned.setdefault((kind, acc), min(found)[1])
-        # Downloads no page names are read too; of several files for the same
-        # list (both name generations, several folders) the first is read.
-        used = set(planned.values())
-        for p in downloads:
-            if p in used:
-                continue
-            kind, acc = DOWNLOAD_RE.match(os.path.basename(p)).groups()
-            if (kind, acc) in planned:
-                log.info("%s: not read, %s is read for %s_of_%s", p, planned[(kind, acc)], kind, acc)
-                stats["downloads_not_read_duplicates"] += 1
-                continue
-            if not safe_id(acc):
-                rejects.add(
-                    p, "file name", "file", f"accession {acc[:60]!r} in the file name is not a plain identifier"
-                )
-                continue
-            planned[(kind, acc)] = p
-            stats["downloads_without_page"] += 1
-        for (kind, acc), p in sorted(planned.items()):
-            stats["downloads"] += 1
-            n = 0
-            for line in download_lines(p, kind, acc, own.get(acc, ("", "")), norm, rejects):
-                out.write(line)
-                n += 1
-            stats["download_rows"] += n
-            if stats["downloads"] % 1000 == 0:
-                log.info("%d downloads read", stats["downloads"])
-        log.info("%d downloads read (%d rows)", stats["downloads"], stats["download_rows"])
-    return sorted(set(missing))
 
 
 def _read_lines(path: str, fh) -> Iterator[tuple[int, bytes]]:
@@ -273,72 +199,103 @@ def _split_row(line: bytes, n_cols: int) -> list[str]:
     return fields
 
 
-def download_lines(
-    path: str, kind: str, protein: str, own: tuple[str, str], norm: Normaliser, rejects: Rejects
-) -> Iterator[str]:
-    """Common rows of one per-protein download (``kind`` ``tfs`` or ``targets`` of ``protein``).
+def read_download(path: str, norm: Normaliser) -> tuple[list[tuple[str, ...]], list[tuple[str, str, str, str]]]:
+    """The rows of one per-protein download, whichever protein and list (``tfs``/``targets``) it is read for.
 
-    ``own`` is the (NCBI ids, name) of the implied protein, from its page
-    (empty when there is none). A bad header rejects the whole file (nothing
-    is yielded); a bad line rejects that line.
+    Returns (rows, notes). A row is the other protein's columns
+    (:data:`DOWNLOAD_OTHER_COLUMNS`: accession, NCBI ids, name, then methods,
+    PubMed ids, organism, sources, evidence), normalised. A note is (kind,
+    where, scope, reason) in line order: ``scope`` is ``file`` (the file is
+    rejected: empty, or a header that is not the one of ``kind``, ``tfs`` or
+    ``targets``; kind is empty when the problem is the same for both),
+    ``row`` (a bad row) or ``error`` (the file cannot be read on: a corrupt
+    gzip stream, an overlong line; an error whatever ``on_bad_record``).
+    Rows are read when the header is one of the two kinds'. A file that
+    cannot be opened raises :class:`RecordError`.
     """
-    expected = DOWNLOAD_COLUMNS[kind]
-    origin = "download:" + os.path.basename(path)
-    own_ncbi, own_name = own
+    rows: list[tuple[str, ...]] = []
+    notes: list[tuple[str, str, str, str]] = []
     fh = _open_binary(path)
     with fh:
         lines = _read_lines(path, fh)
-        first = next(lines, None)
-        if first is None:
-            rejects.add(path, "line 1", "file", "empty file: no header")
-            return
-        problem = _header_problem(path, first[1], expected)
-        if problem:
-            rejects.add(path, "line 1", "file", "not a TFLink download header: " + problem)
-            return
-        for n, line in lines:
-            if not line.strip():
-                continue
-            try:
-                f = _split_row(line, 8)
-                other = norm.acc[f[0]]
-                pubmed = norm.pubmed[f[4]]
-                evidence = norm.evidence[f[7]]
-            except BadValue as exc:
-                rejects.add(path, f"line {n}", "row", str(exc))
-                continue
-            o_ncbi, o_name = norm.ids[f[1]], norm.name[f[2]]
-            if kind == "tfs":
-                head = (other, protein, o_ncbi, own_ncbi, o_name, own_name)
-            else:
-                head = (protein, other, own_ncbi, o_ncbi, own_name, o_name)
-            yield common_line(
-                head + (norm.list_any[f[3]], pubmed, norm.text[f[5]], norm.list_any[f[6]], evidence, origin)
-            )
+        try:
+            first = next(lines, None)
+            if first is None:
+                notes.append(("", "line 1", "file", "empty file: no header"))
+                return rows, notes
+            bad = 0
+            for kind, expected in DOWNLOAD_COLUMNS.items():
+                problem = _header_problem(path, first[1], expected)
+                if problem:
+                    notes.append((kind, "line 1", "file", "not a TFLink download header: " + problem))
+                    bad += 1
+            if bad == len(DOWNLOAD_COLUMNS):
+                return rows, notes
+            for n, line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    f = _split_row(line, 8)
+                    other = norm.acc[f[0]]
+                    pubmed = norm.pubmed[f[4]]
+                    evidence = norm.evidence[f[7]]
+                except BadValue as exc:
+                    notes.append(("", f"line {n}", "row", str(exc)))
+                    continue
+                rows.append(
+                    (
+                        other,
+                        norm.ids[f[1]],
+                        norm.name[f[2]],
+                        norm.list_any[f[3]],
+                        pubmed,
+                        norm.text[f[5]],
+                        norm.list_any[f[6]],
+                        evidence,
+                    )
+                )
+        except RecordError as exc:  # cannot be read on (a content problem: kept, like the others)
+            notes.append(("", exc.where, "error", exc.problem))
+    return rows, notes
+
+
+def download_line(kind: str, protein: str, own: tuple[str, str], row: tuple[str, ...], origin: str) -> str:
+    """The common row of one download row read as the ``kind`` list of ``protein``.
+
+    ``own`` is the (NCBI ids, name) of ``protein`` from its page (empty when
+    there is none); ``row`` a row of :func:`read_download`.
+    """
+    other, o_ncbi, o_name = row[:3]
+    own_ncbi, own_name = own
+    if kind == "tfs":  # the row's protein regulates ``protein``
+        head = (other, protein, o_ncbi, own_ncbi, o_name, own_name)
+    else:
+        head = (protein, other, own_ncbi, o_ncbi, own_name, o_name)
+    return common_line(head + row[3:] + (origin,))
 
 
 # --------------------------------------------------------------- whole-organism tables
 
 
-def table_header_end(path: str, rejects: Rejects) -> int | None:
-    """Check a table's header; return the byte offset of its first data row (``None``: rejected)."""
+def table_header(path: str) -> tuple[int | None, tuple[str, str, str] | None]:
+    """Check a table's header: (byte offset of its first data row, ``None``) when it is good, else
+    (``None``, a note (where, scope, reason)): scope ``file`` rejects the table (empty file, a
+    header that is not TFLink's), ``error`` stops the step whatever ``on_bad_record`` (the
+    first line cannot be read). A file that cannot be opened raises :class:`RecordError`."""
     fh = _open_binary(path)
     with fh:
         try:
             first = fh.readline(MAX_LINE_BYTES + 1)
         except (OSError, EOFError) as exc:
-            raise RecordError(path, "line 1", f"cannot read the file ({exc})") from None
-        if not first:
-            rejects.add(path, "line 1", "file", "empty file: no header")
-            return None
-        if len(first) > MAX_LINE_BYTES:
-            rejects.add(path, "line 1", "file", f"a line longer than {MAX_LINE_BYTES} bytes: not a TFLink table")
-            return None
-        problem = _header_problem(path, first, TABLE_COLUMNS)
-        if problem:
-            rejects.add(path, "line 1", "file", "not a TFLink interaction table header: " + problem)
-            return None
-        return len(first)
+            return None, ("line 1", "error", f"cannot read the file ({exc})")
+    if not first:
+        return None, ("line 1", "file", "empty file: no header")
+    if len(first) > MAX_LINE_BYTES:
+        return None, ("line 1", "file", f"a line longer than {MAX_LINE_BYTES} bytes: not a TFLink table")
+    problem = _header_problem(path, first, TABLE_COLUMNS)
+    if problem:
+        return None, ("line 1", "file", "not a TFLink interaction table header: " + problem)
+    return len(first), None
 
 
 def table_ranges(path: str, data_start: int, parts: int, min_bytes: int | None = None) -> list[tuple[int, int | None]]:
@@ -383,9 +340,13 @@ def normalise_table_range(
     bytes only, one split per row, fast paths for values that are canonical
     as they are and memos (:class:`.normalise.TableNormaliser`) for the others.
     """
-    origin = origin_code + b"\n"
+    origin = origin_code
     norm = TableNormaliser()
-    acc, ids, name, mid = norm.acc, norm.ids, norm.name, norm.mid
+    acc, ids, name = norm.acc, norm.ids, norm.name
+    methods, pubmed, text, sources, evidence = norm.methods, norm.pubmed, norm.text, norm.sources, norm.evidence
+    # PubMed cells are mostly distinct: a miss costs one pubmed_bytes, and the memo keeps the
+    # first CACHE_LIMIT values (never emptied: no churn when nearly every cell misses).
+    pubmed_get = pubmed.get
     join = b"\t".join
     n_rows = n = 0
     buf: list[bytes] = []
@@ -402,7 +363,7 @@ def normalise_table_range(
                             if not line.strip():
                                 continue
                             _split_row(line, 15)  # says what is wrong, or accepts a legitimate '"'
-                        t, g, i, j, p, q, rest = line.split(b"\t", 6)
+                        t, g, i, j, p, q, m, u, o, s, e, _ = line.split(b"\t", 11)
                         # Values canonical as they are skip the memos: alphanumeric
                         # accessions of UniProt length (plain identifiers), single
                         # numeric NCBI ids, alphanumeric names.
@@ -418,7 +379,15 @@ def normalise_table_range(
                             p = name[p]
                         if not q.isalnum():
                             q = name[q]
-                        append(join((t, g, i, j, p, q, mid[rest.rsplit(b"\t", 4)[0]], origin)))
+                        try:
+                            v = pubmed_get(u)
+                            if v is None:
+                                v = pubmed_bytes(u)
+                                if len(pubmed) < CACHE_LIMIT:
+                                    pubmed[u] = v
+                            append(join((t, g, i, j, p, q, methods[m], v, text[o], sources[s], evidence[e], origin)))
+                        except BadValue:
+                            raise BadValue(norm.mid_error(join((m, u, o, s, e)))) from None
                     except BadValue as exc:
                         if fail:
                             error = (n, str(exc), "row")
@@ -426,7 +395,8 @@ def normalise_table_range(
                         rej.write(f"{n}\t{exc}\n")
                 if error:
                     break
-                out.write(b"".join(buf))
+                if buf:
+                    out.write(join_lines(buf))
                 n_rows += len(buf)
                 buf.clear()
                 if n // 1_000_000 != (n - len(block)) // 1_000_000:
@@ -435,9 +405,15 @@ def normalise_table_range(
             error = (n + 1, f"cannot read the file ({exc})", "file")
         except LineTooLong as exc:
             error = (n + 1, str(exc), "file")
-        out.write(b"".join(buf))
+        if buf:
+            out.write(join_lines(buf))
         n_rows += len(buf)
     return n_rows, n, error
+
+
+def join_lines(lines: list[bytes]) -> bytes:
+    """Lines without their line ends as one block, each ending in ``\\n``."""
+    return b"\n".join(lines) + b"\n"
 
 
 # --------------------------------------------------------------- lines

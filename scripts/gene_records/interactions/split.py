@@ -36,6 +36,8 @@ from .sources import LineTooLong, line_blocks
 log = logging.getLogger("gene_records")
 
 _FLUSH_LINES = 50_000  # a group's rows are written out in pieces of this size
+# A row is split only as far as the name it is grouped by (the other fields are not looked at).
+_NAME_SPLIT = max(TF, TARGET, TF_NAME, TARGET_NAME) + 1
 
 
 def _best_name(names: list[bytes]) -> bytes:
@@ -211,6 +213,7 @@ def _check_header(path: str) -> None:
 def _split_by_tf(path: str, tfs: _GroupWriter) -> int:
     """Pass 1: the per-TF files."""
     width = len(HEADER)
+    tabs = width - 1
     n = 1  # lines read (the header is line 1)
     lines, names = tfs.lines, tfs.names
     prev_tf = prev_tg = None
@@ -218,7 +221,7 @@ def _split_by_tf(path: str, tfs: _GroupWriter) -> int:
         header = fh.readline()
         for block in line_blocks(fh, len(header), None):
             for line in block:
-                f = line.split(b"\t")
+                f = line.split(b"\t", _NAME_SPLIT)
                 tf, tg = f[TF], f[TARGET]
                 if tf != prev_tf:
                     if prev_tf is not None:
@@ -237,9 +240,10 @@ def _split_by_tf(path: str, tfs: _GroupWriter) -> int:
                     raise RecordError(
                         path, f"line {line_no}", "rows are not sorted by target_uniprot, or a pair repeats"
                     )
-                if len(f) != width:
+                if line.count(b"\t") != tabs:
                     line_no = n + 1 + block.index(line)
-                    raise RecordError(path, f"line {line_no}", f"expected {width} fields, found {len(f)}")
+                    found = line.count(b"\t") + 1
+                    raise RecordError(path, f"line {line_no}", f"expected {width} fields, found {found}")
                 prev_tg = tg
                 lines.append(line)
                 names.append(f[TF_NAME])
@@ -262,7 +266,7 @@ def _split_by_target(blocks, targets: _GroupWriter) -> int:
     header_seen = False
     for block in blocks:
         for line in block:
-            f = line.split(b"\t", 6)
+            f = line.split(b"\t", _NAME_SPLIT)
             tg = f[TARGET]
             if tg != prev:
                 if line == header and not header_seen:  # the header sorted in among the rows

@@ -11,6 +11,19 @@ NCBI ids that are ``NA`` or comma-joined, ``;``-joined methods, PubMed ids
 TFs with thousands of targets, most with a few hundred or fewer; popular
 targets regulated by many TFs. Rows come in random order. The output depends
 only on the arguments (seeded).
+
+Two settings of the multi-valued cells (``cells``):
+
+* ``realistic`` (default): the ten evidence combinations of a human table
+  (:data:`_EVIDENCE`), every (TF, target) pair once;
+* ``diverse``: every row draws its own source databases (1-4 of
+  :data:`DIVERSE_SOURCES`) and detection methods (1-3 of
+  :data:`DIVERSE_METHODS`) in random order, and 1-6 PubMed ids from a pool of
+  100,000 in random order (now and then one twice), so nearly every PubMed
+  cell and thousands of source and method cells are distinct; and a share
+  ``repeats`` of the rows (default 0.2) state a pair that another row states
+  too, with its own evidence (the merge then merges them). What a normaliser
+  that only works well on a few distinct values cannot hide.
 """
 
 from __future__ import annotations
@@ -41,6 +54,32 @@ _EVIDENCE = (
     ("IntAct_via_DoRothEA;TRRUST", CURATOR, ("23482931", "24234451", "29087512"), "Yes", 4),
 )
 _ORTHO_SPECIES = ("Mm", "Rn", "Dr", "Dm", "Ce", "Sc")
+# The ``diverse`` setting's vocabularies.
+DIVERSE_SOURCES = (
+    "GTRD",
+    "ReMap",
+    "TRRUST",
+    "HTRI",
+    "ORegAnno",
+    "PAZAR",
+    "IntAct_via_DoRothEA",
+    "ChIP-Atlas",
+    "JASPAR",
+    "CistromeDB",
+    "TFe",
+    "SIGNOR",
+)
+DIVERSE_METHODS = (
+    CHIP,
+    CURATOR,
+    "chromatin immunoprecipitation array",
+    "electrophoretic mobility shift assay",
+    "luciferase reporter assay",
+    "DNase I footprinting",
+    "surface plasmon resonance",
+    "ChIP-seq",
+)
+_DIVERSE_PUBMED_POOL = 100_000
 
 
 def accession(rng: random.Random) -> str:
@@ -141,15 +180,29 @@ def generate_table(
     seed: int = 1,
     organism: str = "Homo sapiens",
     compress: bool | None = None,
+    cells: str = "realistic",
+    repeats: float | None = None,
 ) -> dict:
-    """Write a whole-organism table of ``n_rows`` distinct (TF, target) pairs to ``path``.
+    """Write a whole-organism table of ``n_rows`` rows to ``path``.
 
     ``n_tfs`` TFs are drawn from ``n_proteins`` proteins (so TFs are also
     targets, and some regulate themselves). Gzipped when ``compress`` is true
-    (default: when ``path`` ends in ``.gz``). Returns a summary: ``rows``,
-    ``tfs``, ``targets`` (distinct accessions seen in each role), ``bytes``
+    (default: when ``path`` ends in ``.gz``). ``cells`` is ``realistic`` or
+    ``diverse`` (see the module); ``repeats`` the share of rows that repeat a
+    pair of another row (default 0 for ``realistic``, 0.2 for ``diverse``).
+    Returns a summary: ``rows``, ``pairs`` (distinct pairs), ``tfs``,
+    ``targets`` (distinct accessions seen in each role), ``bytes``
     (uncompressed size).
     """
+    if cells not in ("realistic", "diverse"):
+        raise ValueError(f"cells must be 'realistic' or 'diverse', not {cells!r}")
+    diverse = cells == "diverse"
+    if repeats is None:
+        repeats = 0.2 if diverse else 0.0
+    if not 0 <= repeats < 1:
+        raise ValueError(f"repeats must be in [0, 1), not {repeats!r}")
+    n_repeated = int(n_rows * repeats)
+    n_pairs = n_rows - n_repeated
     rng = random.Random(seed)
     n_proteins = max(n_proteins, n_tfs)
     seen: set[str] = set()
@@ -170,12 +223,15 @@ def generate_table(
     # most popular ~1.5k, so popular targets have many TFs, the tail few.
     popularity = list(range(n_proteins))
     rng.shuffle(popularity)
-    sizes = _tf_sizes(rng, n_rows, n_tfs, n_proteins)
+    sizes = _tf_sizes(rng, n_pairs, n_tfs, n_proteins)
     pairs = array("Q")
     for tf, k in zip(tf_ids, sizes):
         pool = min(n_proteins, int(k * 1.5) + 50)
         for t in rng.sample(range(pool), k):
             pairs.append(tf * n_proteins + popularity[t])
+    # Rows that state a pair again (with their own evidence).
+    for _ in range(n_repeated):
+        pairs.append(pairs[int(rng.random() * n_pairs)])
     # Random row order (Fisher-Yates on the compact array).
     for i in range(len(pairs) - 1, 0, -1):
         j = int(rng.random() * (i + 1))
@@ -187,6 +243,7 @@ def generate_table(
         acc_w += w
         cum.append(acc_w)
     total_w = acc_w
+    pubmed_pool = [str(rng.randint(8000000, 36000000)) for _ in range(_DIVERSE_PUBMED_POOL)] if diverse else []
     if compress is None:
         compress = str(path).endswith(".gz")
     opener = (
@@ -206,13 +263,16 @@ def generate_table(
             tf, tg = divmod(p, n_proteins)
             tfs_seen.add(tf)
             targets_seen.add(tg)
-            x = rng.random() * total_w
-            k = 0
-            while cum[k] <= x:
-                k += 1
-            sources, methods, pmids, small, _ = _EVIDENCE[k]
-            if small == "Yes" and rng.random() < 0.7:
-                pmids = pmids + (str(rng.randint(8000000, 33000000)),)
+            if diverse:
+                sources, methods, pmids, small = _diverse_cells(rng, pubmed_pool)
+            else:
+                x = rng.random() * total_w
+                k = 0
+                while cum[k] <= x:
+                    k += 1
+                sources, methods, pmids, small, _ = _EVIDENCE[k]
+                if small == "Yes" and rng.random() < 0.7:
+                    pmids = pmids + (str(rng.randint(8000000, 33000000)),)
             tfo = tf_orthos[tf]
             tgo = tf_orthos[tg]
             line = "\t".join(
@@ -244,14 +304,33 @@ def generate_table(
             text = "\n".join(buf) + "\n"
             fh.write(text)
             n_bytes += len(text.encode("utf-8"))
-    return {"rows": len(pairs), "tfs": len(tfs_seen), "targets": len(targets_seen), "bytes": n_bytes}
+    return {
+        "rows": len(pairs),
+        "pairs": n_pairs,
+        "tfs": len(tfs_seen),
+        "targets": len(targets_seen),
+        "bytes": n_bytes,
+    }
+
+
+def _diverse_cells(rng: random.Random, pubmed_pool: list[str]) -> tuple[str, str, tuple[str, ...], str]:
+    """One row's (sources, methods, PubMed ids, evidence) in the ``diverse`` setting."""
+    r = rng.random
+    sources = ";".join(rng.sample(DIVERSE_SOURCES, 1 + int(r() * 4)))
+    methods = ";".join(rng.sample(DIVERSE_METHODS, 1 + int(r() * 3)))
+    n = len(pubmed_pool)
+    pmids = tuple(pubmed_pool[int(r() * n)] for _ in range(1 + int(r() * 6)))
+    if r() < 0.02:
+        pmids += (pmids[0],)  # an id twice in one cell
+    return sources, methods, pmids, "Yes" if r() < 0.25 else "No"
 
 
 def _main() -> None:  # pragma: no cover - a convenience for benchmarks
     import sys
 
     path, n = sys.argv[1], int(sys.argv[2])
-    print(generate_table(path, n))
+    cells = sys.argv[3] if len(sys.argv) > 3 else "realistic"
+    print(generate_table(path, n, cells=cells))
 
 
 if __name__ == "__main__":  # pragma: no cover
