@@ -102,9 +102,9 @@ def test_help_is_generated_from_the_signature(clean_venv):
     assert top.returncode == 0 and all(step in top.stdout for step in STEPS)
     check = subprocess.run([gr, "check-proteins", "--help"], capture_output=True, text=True, env=CLEAN_ENV)
     assert check.returncode == 0
-    for option in ("--checks-parts", "--indexes", "--checks", "--fasta", "--proteins", "--fasta-line-width", "--log"):
+    for option in ("--facts-parts", "--indexes", "--checks", "--fasta", "--proteins", "--mass-tolerance-da", "--log"):
         assert option in check.stdout, option
-    assert "Write the protein QC of every accepted record" in check.stdout  # the step's docstring
+    assert "Check every protein sequence of the accepted records" in check.stdout  # the step's docstring
     missing = subprocess.run([gr, "check-proteins"], capture_output=True, text=True, env=CLEAN_ENV)
     assert missing.returncode == 2 and "required" in missing.stderr
 

@@ -149,9 +149,12 @@ def test_50000_records_make_few_slurm_submissions(tmp_path):
     single = [r for r in re.findall(r"^rule (\w+):$", out, re.M) if r != "all"]
     components = dict(e.split("=") for e in profile()["group-components"])
     assert groups == math.ceil(n_parse / int(components["parse_batches"]))
-    assert "parse_records" not in single
+    # each batch's parse job and its map steps are one component: one group job per 8 batches
+    per_batch = [r for r in ("parse_records", "tabulate_batch", "tabulate_page_interactions") if r in stats]
+    assert all(int(stats[r]) == n_parse for r in per_batch) and len(per_batch) == 3
+    assert not set(per_batch) & set(single)
     submissions = groups + len(single)
-    assert submissions == int(stats["total"]) - n_parse - 1 + groups
+    assert submissions == int(stats["total"]) - n_parse * len(per_batch) - 1 + groups
     assert submissions <= 300
     print(f"\n50,000 records: {n_parse} parse jobs in {groups} group jobs, {submissions} Slurm submissions in all")
 
