@@ -219,7 +219,8 @@ def _touched_only(rows: list[tuple[str, str, str]], listing: str, index: str) ->
 def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, str]) -> dict[str, str]:
     """Write each batch's listing (``BATCH_LISTING``) unless it already holds
     exactly that: its time stamp changes only when an entry of the batch was
-    added, removed or changed. Returns ``{batch: path}``.
+    added, removed or changed. Returns ``{batch: absolute path}`` (under the
+    working directory's ``.snakemake/``).
 
     The listing, not the record files, is the parse job's input: Snakemake
     spends about 0.1 ms per input file every time it plans and at each
@@ -232,7 +233,8 @@ def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, st
         data = (BATCH_LISTING.header_line() + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_if_changed(path, data)
-        paths[batch] = path
+        # absolute: an importing workflow's module prefix (prefix: "gr") must not move it
+        paths[batch] = os.path.abspath(path)
     return paths
 
 
