@@ -7,6 +7,7 @@ import hashlib
 import logging
 import math
 import os
+import shutil
 import stat
 from collections import defaultdict
 
@@ -22,6 +23,8 @@ from .tables import BATCH_RECORD_MANIFEST as MANIFEST_PART
 log = logging.getLogger("gene_records")
 
 _ID, _FILE = RECORDS.index("record_id"), RECORDS.index("source_file")
+# collect_records' copy of the last record manifest (hidden: not an output, not in the provenance manifest)
+PREVIOUS_MANIFEST = ".manifest.last_run.tsv"
 
 
 # ------------------------------------------------------------------ discovery
@@ -360,26 +363,40 @@ def collect_records(
     REJECTED_RECORDS.write(rejected, sorted(set(batch_rejects) | set(dup_rejects)))
     RECORDS.write(records, (kept[rid] for rid in sorted(kept)))
 
-    # The map steps wrote each batch's JSON files and manifest rows; a record
-    # id that several files give is the kept copy's (the map step of another
-    # batch may have written its own copy's file).
+    # The map steps wrote each batch's JSON files and manifest rows. A record
+    # id that several files give, now or at the last run, may hold another
+    # copy's file (another batch's map step wrote it, or the copy kept last
+    # time is gone while the kept copy's batch did not rerun): each record
+    # whose manifest hash is new or differs from the last run's (kept in a
+    # hidden file beside the manifest; without it, the duplicates of this
+    # run) is rewritten from its kept copy when its bytes differ.
     out_dir = os.path.dirname(manifest) or "."
     os.makedirs(out_dir, exist_ok=True)
     n = merge_partials(MANIFEST_PART, manifests, indexes, manifest)
+    with RECORD_MANIFEST.read(manifest) as reader:
+        i, k, h = reader.col("record_id"), reader.col("json_file"), reader.col("sha256")
+        now = {r[i]: (r[k], r[h]) for r in reader}
+    previous_path = os.path.join(out_dir, PREVIOUS_MANIFEST)
+    try:
+        with RECORD_MANIFEST.read(previous_path) as reader:
+            before = {r[reader.col("record_id")]: (r[reader.col("json_file")], r[reader.col("sha256")]) for r in reader}
+        check = {rid for rid, entry in now.items() if before.get(rid) != entry}
+    except (RecordError, OSError):
+        check = set()
+    check |= {rid for rid, rows in rows_by_id.items() if len(rows) > 1}
     written = 0
-    dup_ids = {rid for rid, rows in rows_by_id.items() if len(rows) > 1}
     for idx, jl, rows in zip(indexes, jsonls, batch_rows):
-        if not any(row[_ID] in dup_ids and kept[row[_ID]] is row for row in rows):
+        if not any(row[_ID] in check and kept[row[_ID]] is row for row in rows):
             continue
         with open(jl, encoding="utf-8") as fh:
             lines = [ln for ln in fh if ln.strip()]
         if len(lines) != len(rows):
             raise ConfigError(f"{jl}: {len(lines)} records but {idx} lists {len(rows)}")
         for row, line in zip(rows, lines):
-            if row[_ID] in dup_ids and kept[row[_ID]] is row:
+            if row[_ID] in check and kept[row[_ID]] is row:
                 written += write_if_changed(os.path.join(out_dir, row[_ID] + ".json"), line.encode("utf-8"))
-    with RECORD_MANIFEST.read(manifest) as reader:
-        keep_names = {r[reader.col("json_file")] for r in reader}
+    shutil.copyfile(manifest, previous_path)
+    keep_names = {entry[0] for entry in now.values()}
     removed = 0
     for name in os.listdir(out_dir):
         if name.endswith(".json") and name not in keep_names:
@@ -387,7 +404,7 @@ def collect_records(
             removed += 1
     log.info(
         "%d records kept, %d duplicates rejected, %d batch rejects; %d JSON files in the manifest, "
-        "%d rewritten as the kept copy of a duplicate, %d stale removed",
+        "%d rewritten from their kept copy, %d stale removed",
         len(kept),
         len(dup_rejects),
         len(batch_rejects),
