@@ -112,7 +112,7 @@ def comparable(files: dict[str, bytes]) -> dict[str, bytes]:
     report (which lists them)."""
     out = {}
     for name, data in files.items():
-        if name.startswith(("parsed/", "records/", "report/")) or name == "qc/rejected_records.tsv":
+        if name.startswith(("parsed/", "partials/", "records/", "report/")) or name == "qc/rejected_records.tsv":
             continue  # (the report counts and lists the rejections)
         if name == "tables/records.tsv":
             rows = [line.split(b"\t") for line in data.split(b"\n")]

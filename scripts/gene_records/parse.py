@@ -23,8 +23,9 @@ from .tables import BATCH_RECORD_MANIFEST as MANIFEST_PART
 log = logging.getLogger("gene_records")
 
 _ID, _FILE = RECORDS.index("record_id"), RECORDS.index("source_file")
-# collect_records' copy of the last record manifest (hidden: not an output, not in the provenance manifest)
-PREVIOUS_MANIFEST = ".manifest.last_run.tsv"
+# collect_records' copy of the last record manifest: not an output (Snakemake
+# removes those before the job runs), in the working directory's .snakemake/
+PREVIOUS_MANIFEST = ".snakemake/gene_records/record_manifest.last_run-{key}.tsv"
 
 
 # ------------------------------------------------------------------ discovery
@@ -367,16 +368,17 @@ def collect_records(
     # id that several files give, now or at the last run, may hold another
     # copy's file (another batch's map step wrote it, or the copy kept last
     # time is gone while the kept copy's batch did not rerun): each record
-    # whose manifest hash is new or differs from the last run's (kept in a
-    # hidden file beside the manifest; without it, the duplicates of this
-    # run) is rewritten from its kept copy when its bytes differ.
+    # whose manifest hash is new or differs from the last run's (a copy kept
+    # in .snakemake/; without it, the duplicates of this run) is rewritten
+    # from its kept copy when its bytes differ.
     out_dir = os.path.dirname(manifest) or "."
     os.makedirs(out_dir, exist_ok=True)
     n = merge_partials(MANIFEST_PART, manifests, indexes, manifest)
     with RECORD_MANIFEST.read(manifest) as reader:
         i, k, h = reader.col("record_id"), reader.col("json_file"), reader.col("sha256")
         now = {r[i]: (r[k], r[h]) for r in reader}
-    previous_path = os.path.join(out_dir, PREVIOUS_MANIFEST)
+    key = hashlib.sha1(os.path.abspath(manifest).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    previous_path = PREVIOUS_MANIFEST.format(key=key)
     try:
         with RECORD_MANIFEST.read(previous_path) as reader:
             before = {r[reader.col("record_id")]: (r[reader.col("json_file")], r[reader.col("sha256")]) for r in reader}
@@ -395,6 +397,7 @@ def collect_records(
         for row, line in zip(rows, lines):
             if row[_ID] in check and kept[row[_ID]] is row:
                 written += write_if_changed(os.path.join(out_dir, row[_ID] + ".json"), line.encode("utf-8"))
+    os.makedirs(os.path.dirname(previous_path), exist_ok=True)
     shutil.copyfile(manifest, previous_path)
     keep_names = {entry[0] for entry in now.values()}
     removed = 0
