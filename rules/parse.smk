@@ -58,9 +58,6 @@ rule tabulate_batch:
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(20),
-    params:
-        # the records' JSON files go next to the record manifest
-        json_dir=os.path.dirname(declared("record_manifest")),
     script:
         "../scripts/tabulate_batch.py"
 

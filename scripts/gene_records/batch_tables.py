@@ -12,19 +12,25 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 
 from . import annotations, expression, genes, proteins
 from .batches import first_copies
 from .errors import RecordError
 from .parse import write_record_files
+from .tables import BATCH_RECORD_MANIFEST, RECORD_MANIFEST
 
 log = logging.getLogger("gene_records")
+
+# results/records/ (the records' JSON files) seen from results/partials/
+RECORDS_FROM_PARTIALS = os.path.relpath(
+    os.path.dirname(RECORD_MANIFEST.path), os.path.dirname(BATCH_RECORD_MANIFEST.path)
+)
 
 
 def tabulate_batch(
     jsonl: str,
     record_manifest: str,
-    json_dir: str,
     orthologs: str,
     citations: str,
     cell_expression: str,
@@ -32,10 +38,12 @@ def tabulate_batch(
     insitu_cells: str,
     protein_facts: str,
     gene_summaries: str,
+    json_dir: str = "",
 ) -> None:
     """Write the partial tables of one parse batch (``jsonl``; of a record id
     given by several files, the copy whose path sorts first): each record's
-    canonical JSON file in ``json_dir`` (when it changed) and its manifest
+    canonical JSON file in ``json_dir`` (default: results/records/ beside the
+    partials' folder; when it changed) and its manifest
     row, its rows of orthologs, citations, cell and in situ expression (and its in situ matrix
     cells), its proteins measured (length, mass, CRC64; judged by
     check_proteins) and its record summaries for the gene view; each sorted
@@ -53,6 +61,8 @@ def tabulate_batch(
             lines[id(rec)] = line
             decoded.append(rec)
     records = list(first_copies(decoded))
+    if not json_dir:  # where the declarations put them relative to the partials (a module prefix moves both)
+        json_dir = os.path.normpath(os.path.join(os.path.dirname(record_manifest), RECORDS_FROM_PARTIALS))
     written = write_record_files(records, json_dir, record_manifest, [lines[id(r)] for r in records])
     annotations.write_partials(records, orthologs, citations)
     expression.write_partials(records, cell_expression, insitu_expression, insitu_cells)
