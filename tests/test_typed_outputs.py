@@ -32,7 +32,8 @@ def table_files(workdir: Path) -> list[tuple[str, Path]]:
     (not the per-batch intermediates)."""
     out = []
     for t in tables.TABLES:
-        if "{batch}" in t.path:  # the per-batch intermediates, as the data package leaves them out
+        # the per-batch and per-input intermediates, as the data package leaves them out
+        if "{batch}" in t.path or t.path.startswith("results/parsed/"):
             continue
         if "{" in t.path:
             folder = workdir / Path(t.path).parent
