@@ -494,10 +494,11 @@ def test_bundled_run_sox2_passes(bundled_run):
 @pytest.mark.slow
 def test_step_output_is_byte_identical_from_the_command_line(bundled_run, tmp_path):
     results = bundled_run / "results"
-    jsonls = sorted(str(p) for p in (results / "parsed").glob("batch_*.jsonl"))
+    facts = sorted(str(p) for p in (results / "partials").glob("batch_*.protein_facts.tsv"))
+    indexes = sorted(str(p) for p in (results / "parsed").glob("batch_*.index.tsv"))
+    assert facts and len(facts) == len(indexes)
     out = tmp_path / "cli"
-    args = [f"jsonls={p}" for p in jsonls] + [
-        f"records={results / 'tables' / 'records.tsv'}",
+    args = [f"facts_parts={p}" for p in facts] + [f"indexes={p}" for p in indexes] + [
         f"checks={out / 'checks.tsv'}",
         f"fasta={out / 'p.fasta'}",
         f"proteins={out / 'p.tsv'}",
