@@ -26,7 +26,7 @@ import numpy as np
 
 from .errors import RecordError
 from .io import AtomicWriter, format_cell
-from .tables import BATCH_INDEX, RECORDS
+from .tables import BATCH_INDEX
 from .tsv import Table
 
 
@@ -50,18 +50,11 @@ def first_copies(records: Iterable[dict]) -> Iterator[dict]:
         yield min(group, key=source_file_cell)
 
 
-def accepted_files(records_tsv: str) -> dict[str, str]:
-    """``{record_id: source_file}`` of records.tsv (the copy that was kept)."""
-    with RECORDS.read(records_tsv) as reader:
-        i, j = reader.col("record_id"), reader.col("source_file")
-        return {r[i]: r[j] for r in reader}
-
-
 def kept_copies(indexes: Sequence[str]) -> dict[str, str]:
     """``{record_id: source_file}`` of the copy the collection keeps, from the
     batch indexes alone (the copy whose ``source_file`` sorts first, the rule
-    ``collect_records`` applies): the same as :func:`accepted_files` of
-    records.tsv, without waiting for it. (Read once per step.)"""
+    ``collect_records`` applies): what records.tsv lists, without waiting
+    for it. (Read once per step.)"""
     return _kept_copies(tuple((p, _signature(p)) for p in indexes))
 
 

@@ -1,13 +1,13 @@
 """Expression tables across genes: Genular single-cell values and GEISHA in situ images.
 
-One pass over the accepted records (:func:`gene_records.records.load_records`)
-collects
+Per parse batch (rule tabulate_batch, :func:`write_partials`), one pass over
+the batch's records collects
 
 * the Genular ``cell_expression`` lists into compact arrays (one entry per gene
   and cell type: two integer codes and two floats), from which the long table
-  and the two wide matrices (fold change, Cell Significance Index) are written;
+  (partial) and, in the reduce, the two wide matrices are written;
 * the GEISHA ``images`` into one row per image and anatomical location, from
-  which the long table and the genes x locations matrix are written.
+  which the long table and the matrix cells (partials) are written.
 
 Everything is sorted on a full key before it is written, so the same records
 give the same bytes whatever the batch order.
