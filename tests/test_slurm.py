@@ -45,6 +45,9 @@ EXTRA_ARGS = shlex.split(os.environ.get("GENE_RECORDS_SLURM_TEST_ARGS", ""))
 # so the profile's grouping is exercised (16 parse jobs, one submission).
 RUN_RECORDS_PER_BATCH = 10
 SUBMITTED_RE = re.compile(r"submitted with SLURM jobid (\d+)")
+# Snakemake names each submission's log folder by its rule (rule_<name>) or,
+# for a group job, its group and rules (group_parse_batches_parse_records_...).
+SUBMITTED_AS_RE = re.compile(r"submitted with SLURM jobid (\d+) \(log: .*/slurm_logs/((?:rule|group)_[^/]+)/")
 
 
 def profile() -> dict:
@@ -362,11 +365,11 @@ def slurmstepd_of(job_id: str) -> int | None:
 
 def job_table(env: dict, job_ids: list[str]) -> dict[str, dict]:
     out = subprocess.run(
-        ["squeue", "--states=all", "-h", "-o", "%i|%T|%k|%m|%l", "--jobs", ",".join(job_ids)],
+        ["squeue", "--states=all", "-h", "-o", "%i|%T|%m|%l", "--jobs", ",".join(job_ids)],
         capture_output=True, text=True, check=True, env=env,
     ).stdout.split()
     rows = [line.split("|") for line in out]
-    return {r[0]: {"state": r[1], "rule": r[2].removeprefix("rule_"), "mem": r[3], "time": r[4]} for r in rows}
+    return {r[0]: {"state": r[1], "mem": r[2], "time": r[3]} for r in rows}
 
 
 @pytest.mark.slow
@@ -384,15 +387,15 @@ def test_cancelled_lost_and_over_limit_jobs_are_retried_with_more(slurm_cluster,
     with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         while proc.poll() is None:
-            ours = set(SUBMITTED_RE.findall(log_path.read_text()))
+            ours = dict(SUBMITTED_AS_RE.findall(log_path.read_text()))
             running = subprocess.run(
-                ["squeue", "-h", "-t", "RUNNING", "-o", "%i|%k"], capture_output=True, text=True, env=env
+                ["squeue", "-h", "-t", "RUNNING", "-o", "%i"], capture_output=True, text=True, env=env
             ).stdout.split()
-            for line in running:
-                job_id, rule = line.split("|")
+            for job_id in running:
                 if job_id not in ours:
                     continue
-                if "cancelled" not in done and rule == "rule_parse_batches_parse_records":
+                rule = ours[job_id]
+                if "cancelled" not in done and rule.startswith("group_parse_batches_"):
                     subprocess.run(["scancel", job_id], env=env, check=True)
                     done["cancelled"] = job_id
                 elif "lost" not in done and rule == "rule_tabulate_annotations":
@@ -413,14 +416,19 @@ def test_cancelled_lost_and_over_limit_jobs_are_retried_with_more(slurm_cluster,
 
     job_ids = SUBMITTED_RE.findall(text)
     jobs = job_table(env, job_ids)
+    names = dict(SUBMITTED_AS_RE.findall(text))
+    assert sorted(names) == sorted(job_ids), "a submission whose log folder was not recognised"
     by_rule: dict[str, list[dict]] = {}
     for job_id in sorted(jobs, key=int):
-        by_rule.setdefault(jobs[job_id]["rule"], []).append({"id": job_id, **jobs[job_id]})
+        by_rule.setdefault(names[job_id].removeprefix("rule_"), []).append({"id": job_id, **jobs[job_id]})
     summary = {rule: [(j["id"], j["state"], j["mem"], j["time"]) for j in js] for rule, js in by_rule.items()}
     print(f"\nfault run: {wall:.0f} s, {len(job_ids)} submissions; {done}; jobs by rule: {summary}")
     # the cancelled job was cancelled and its group ran again
     assert jobs[done["cancelled"]]["state"] == "CANCELLED"
-    assert by_rule["parse_batches_parse_records"][-1]["state"] == "COMPLETED"
+    # (a group job is named by its group and its rules: group_parse_batches_parse_records_tabulate_batch_...)
+    groups = [rule for rule in by_rule if rule.startswith("group_parse_batches_")]
+    assert groups, summary
+    assert all(by_rule[rule][-1]["state"] == "COMPLETED" for rule in groups), summary
     # collect_records: killed over 100 MB, then done with 200 MB
     collect = by_rule["collect_records"]
     assert [j["mem"] for j in collect] == [f"{FAULT_MEM_MB}M", f"{2 * FAULT_MEM_MB}M"], collect
