@@ -1,5 +1,6 @@
 """Interactions, map per input and reduce by merging: the partial tables, the reduce against the
-old whole-collection merge, the diverse generator setting, and what a change reruns.
+old whole-collection merge and the diverse generator setting (what a change reruns is in
+test_incremental.py).
 
 The reduce (merge_interactions over the maps' partials, merged with sort -m and, with two
 threads, in chunks by forked processes) must give the bytes the old whole-collection merge
@@ -22,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import DOWNLOADS, RECORDS, run_workflow, write_config
+from conftest import DOWNLOADS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -534,72 +535,3 @@ def test_pubmed_bytes_is_norm_pubmed():
         assert pubmed_bytes(c.encode()) == norm_pubmed(c).encode(), c
     with pytest.raises(BadValue):
         pubmed_bytes(b"1;PMC2")
-
-
-# ------------------------------------------------------------------ what a change reruns
-
-
-def _jobs(proc) -> Counter:
-    stats = proc.stdout.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    return Counter({k: int(v) for k, v in re.findall(r"^(\w+)\s+(\d+)$", stats, re.M) if k != "total"})
-
-
-def _results(workdir: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(workdir)): p.read_bytes()
-        for p in sorted((workdir / "results").rglob("*"))
-        if p.is_file() and p.name != ".snakemake_timestamp"
-    }
-
-
-@pytest.mark.slow
-def test_a_change_reruns_its_map_and_the_reduces(tmp_path):
-    inputs = tmp_path / "inputs"
-    shutil.copytree(RECORDS, inputs / "records")
-    shutil.copytree(DOWNLOADS, inputs / "downloads")
-    (inputs / "tables").mkdir()
-    table_a = inputs / "tables" / "TFLink_a.tsv"
-    table_b = inputs / "tables" / "TFLink_b.tsv.gz"
-    generate_table(str(table_a), 3000, n_tfs=30, n_proteins=400, seed=1, cells="diverse")
-    generate_table(str(table_b), 2000, n_tfs=30, n_proteins=400, seed=2)
-    overrides = dict(records=[str(inputs / "records")], tflink_downloads=[str(inputs / "downloads")],
-                     interaction_tables=[str(table_a), str(table_b)], records_per_batch=8)
-    work = tmp_path / "run"
-    work.mkdir()
-    config = write_config(work, **overrides)
-    run_workflow(work, config=config)
-    n_batches = len(list((work / "results" / "parsed").glob("batch_*.page_interactions.tsv")))
-    assert n_batches > 4
-
-    def changed_then_rerun(change) -> Counter:
-        change()
-        jobs = _jobs(run_workflow(work, "--dry-run", config=config))
-        run_workflow(work, config=config)
-        return jobs
-
-    # one TFLink page: its batch's parse and maps, then the reduces
-    page = sorted((inputs / "records" / "tflink").glob("*.md"))[5]
-    jobs = changed_then_rerun(lambda: page.write_text(page.read_text().replace("%5Buid%5D,No", "%5Buid%5D,Yes", 1)))
-    assert jobs["parse_records"] == 1 and jobs["tabulate_page_interactions"] == 1
-    assert not jobs["normalise_downloads"] and not jobs["normalise_interaction_table"]
-    assert jobs["merge_interactions"] == 1 and jobs["split_interactions"] == 1
-    # one per-protein download: the downloads' normalise step and the reduces
-    download = inputs / "downloads" / "targets_of_O00358.tsv"
-    lines = download.read_text().splitlines(keepends=True)
-    jobs = changed_then_rerun(lambda: download.write_text("".join(lines[:1] + lines[2:])))
-    assert jobs["normalise_downloads"] == 1 and jobs["merge_interactions"] == 1
-    assert not jobs["parse_records"] and not jobs["tabulate_page_interactions"]
-    assert not jobs["normalise_interaction_table"]
-    # one whole-organism table: its own normalise step and the reduces
-    jobs = changed_then_rerun(lambda: generate_table(str(table_a), 3000, n_tfs=30, n_proteins=400, seed=9,
-                                                     cells="diverse"))
-    assert jobs["normalise_interaction_table"] == 1 and jobs["merge_interactions"] == 1
-    assert not jobs["normalise_downloads"] and not jobs["tabulate_page_interactions"] and not jobs["parse_records"]
-    # the result of the three incremental runs is the result of a full rebuild
-    fresh = tmp_path / "fresh"
-    fresh.mkdir()
-    run_workflow(fresh, config=write_config(fresh, **overrides))
-    got, want = _results(work), _results(fresh)
-    assert sorted(got) == sorted(want)
-    differ = [k for k in got if got[k] != want[k]]
-    assert differ == [], differ
