@@ -187,7 +187,10 @@ def test_interrupted_run_restarts_to_identical_outputs(tmp_path, data_copy, sig,
     wd.mkdir()
     cfg = write_config(tmp_path, records=[str(data_copy)], records_per_batch=PER_BATCH)
     cmd = [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(wd), "--configfile", str(cfg), "--cores", "1"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    # SIGINT as a terminal delivers it: not ignored, even when pytest itself was
+    # started in the background of a script (which ignores SIGINT for its children)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     parsed = wd / "results" / "parsed"
     deadline = time.time() + 120
     while time.time() < deadline and not list(parsed.glob("*.index.tsv")):
