@@ -55,7 +55,10 @@ def downstream(script: str, *args: str) -> dict:
 # ------------------------------------------------------------------ data package
 
 
-def test_datapackage_validates_with_frictionless(run_dir):
+def test_datapackage_validates_with_frictionless(corpus_run):
+    """Frictionless's Python API on the corpus run's package, row counts and all
+    (its command line validates the bundled run's, below: each package once)."""
+    run_dir = corpus_run
     package = json.loads((run_dir / "results" / "datapackage.json").read_text())
     names = {r["name"] for r in package["resources"]}
     files = table_files(run_dir)
