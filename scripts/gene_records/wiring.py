@@ -65,11 +65,13 @@ def module_level(tree: ast.AST):
                 todo.append(child)
 
 
-def imported_modules(path: str, package: str | None) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def imported_modules(path: str, package: str | None) -> frozenset[str]:
     """The ``gene_records`` modules a file imports directly (absolute names).
 
     ``package`` is the package the file belongs to (for relative imports), or
-    None for a script outside the package.
+    None for a script outside the package. Each file is read once per process
+    (planning asks for every rule's files).
     """
     with open(path, encoding="utf-8") as fh:
         tree = ast.parse(fh.read(), filename=path)
@@ -93,7 +95,7 @@ def imported_modules(path: str, package: str | None) -> set[str]:
         for name in names:
             if name.split(".")[0] == PACKAGE and _module_file(name):
                 found.update(m for m in _with_parents(name) if _module_file(m))
-    return found
+    return frozenset(found)
 
 
 @functools.lru_cache(maxsize=None)
