@@ -162,6 +162,7 @@ def test_each_kind_of_change_reruns_its_part_and_equals_a_rebuild(setup):
     jobs = planned(wd, cfg)
     assert_one_batch(jobs)
     assert jobs.get("tabulate_page_interactions") == 1 and not INTERACTION_INPUT_RULES & jobs.keys(), jobs
+    assert jobs.get("merge_interactions") == 1 and jobs.get("split_interactions") == 1, jobs
     assert_same(rerun(s), rebuild(s, "page"))
 
     # a per-protein download: the downloads' step and the interaction reduces, no parse batch
@@ -170,6 +171,7 @@ def test_each_kind_of_change_reruns_its_part_and_equals_a_rebuild(setup):
     download.write_text("".join(lines[:1] + lines[2:]), encoding="utf-8")
     jobs = planned(wd, cfg)
     assert_no_batch(jobs, "normalise_downloads")
+    assert jobs.get("merge_interactions") == 1, jobs
     assert "collect_records" not in jobs and "tabulate_expression" not in jobs, jobs
     assert_same(rerun(s), rebuild(s, "download"))
 
@@ -178,6 +180,7 @@ def test_each_kind_of_change_reruns_its_part_and_equals_a_rebuild(setup):
     generate_table(str(table_a), 600, n_tfs=20, n_proteins=200, seed=9, cells="diverse")
     jobs = planned(wd, cfg)
     assert_no_batch(jobs, "normalise_interaction_table")
+    assert jobs.get("merge_interactions") == 1, jobs
     assert "collect_records" not in jobs and "check_proteins" not in jobs, jobs
     assert_same(rerun(s), rebuild(s, "table"))
 
