@@ -128,7 +128,8 @@ def datapackage_inputs(wildcards):
 
 
 # ---- TF/target interactions (rules/interactions.smk) -----------------------
-from gene_records.interactions import find_downloads, table_key  # noqa: E402
+from gene_records.interactions.partials import table_key  # noqa: E402
+from gene_records.interactions.sources import find_downloads  # noqa: E402
 
 # Per-protein TFLink downloads in look-up order (folder order, then path); a
 # missing folder stops the run with a message naming it.

@@ -1,34 +1,7 @@
 # Map per input, reduce by merging: each input of the interactions is
-# normalised once into a sorted partial (per parse batch, once for the
-# downloads, once per whole-organism table), which stays until that input
+# normalised once into a sorted partial (per parse batch by parse_records,
+# once for the downloads, once per whole-organism table), which stays until that input
 # changes; merge_interactions merges the partials as streams (sort -m).
-rule tabulate_page_interactions:
-    input:
-        jsonl=declared("batch_jsonl"),
-        code=library("tabulate_page_interactions"),
-    output:
-        page_interactions=declared("batch_page_interactions"),
-        pages=declared("batch_pages"),
-        page_rejects=declared("batch_page_rejects"),
-    log:
-        "logs/tabulate_page_interactions/{batch}.log",
-    benchmark:
-        "benchmarks/tabulate_page_interactions/{batch}.tsv"
-    wildcard_constraints:
-        batch=BATCH_RE,
-    # With the batch's parse job in one Slurm job (profiles/slurm).
-    group:
-        "parse_batches"
-    conda:
-        "../envs/python.yaml"
-    threads: 1
-    resources:
-        mem_mb=scaled(1000),
-        runtime=scaled(20),
-    script:
-        "../scripts/tabulate_page_interactions.py"
-
-
 rule normalise_downloads:
     input:
         downloads=tflink_download_files,

@@ -1,3 +1,6 @@
+# The map step: one job per batch parses its records and, from them, writes
+# the batch's partial tables (gene_records.batch_tables.map_batch), which the
+# reduce steps merge.
 rule parse_records:
     input:
         listing=batch_listing,
@@ -6,6 +9,17 @@ rule parse_records:
         jsonl=declared("batch_jsonl"),
         index=declared("batch_index"),
         rejected=declared("batch_rejected"),
+        record_manifest=declared("batch_record_manifest"),
+        orthologs=declared("batch_orthologs"),
+        citations=declared("batch_citations"),
+        cell_expression=declared("batch_cell_expression"),
+        insitu_expression=declared("batch_insitu_expression"),
+        insitu_cells=declared("batch_insitu_cells"),
+        protein_facts=declared("batch_protein_facts"),
+        gene_summaries=declared("batch_gene_summaries"),
+        page_interactions=declared("batch_page_interactions"),
+        pages=declared("batch_pages"),
+        page_rejects=declared("batch_page_rejects"),
     log:
         "logs/parse_records/{batch}.log",
     benchmark:
@@ -27,39 +41,6 @@ rule parse_records:
         max_record_bytes=config["max_record_bytes"],
     script:
         "../scripts/parse_records.py"
-
-
-# The map step: one pass over a batch's records writes its partial tables
-# (gene_records.batch_tables), which the reduce steps merge.
-rule tabulate_batch:
-    input:
-        jsonl=declared("batch_jsonl"),
-        code=library("tabulate_batch"),
-    output:
-        record_manifest=declared("batch_record_manifest"),
-        orthologs=declared("batch_orthologs"),
-        citations=declared("batch_citations"),
-        cell_expression=declared("batch_cell_expression"),
-        insitu_expression=declared("batch_insitu_expression"),
-        insitu_cells=declared("batch_insitu_cells"),
-        protein_facts=declared("batch_protein_facts"),
-        gene_summaries=declared("batch_gene_summaries"),
-    log:
-        "logs/tabulate_batch/{batch}.log",
-    benchmark:
-        "benchmarks/tabulate_batch/{batch}.tsv"
-    wildcard_constraints:
-        batch=BATCH_RE,
-    group:
-        "parse_batches"
-    conda:
-        "../envs/python.yaml"
-    threads: 1
-    resources:
-        mem_mb=scaled(1000),
-        runtime=scaled(20),
-    script:
-        "../scripts/tabulate_batch.py"
 
 
 rule collect_records:

@@ -1,5 +1,5 @@
-"""Parse records (gene_records.parse.parse_batch); a Snakemake script, or run: python scripts/parse_records.py --help."""
+"""Parse one batch of records and write its partial tables (gene_records.batch_tables.map_batch); a Snakemake script, or run: python scripts/parse_records.py --help."""
+from gene_records.batch_tables import map_batch
 from gene_records.cli import run
-from gene_records.parse import parse_batch
 
-run(parse_batch, globals().get("snakemake"))
+run(map_batch, globals().get("snakemake"))

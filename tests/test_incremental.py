@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 PER_BATCH = 30  # 86 bundled records -> 4 batches (a power of two): a change reruns one of them
 # The rules that run once per parse batch (the map side).
-PER_BATCH_RULES = {"parse_records", "tabulate_batch", "tabulate_page_interactions"}
+PER_BATCH_RULES = {"parse_records"}
 # The reduces (and what follows them): each at most once.
 SINGLE_RULES = {
     "collect_records",
@@ -156,12 +156,12 @@ def test_each_kind_of_change_reruns_its_part_and_equals_a_rebuild(setup):
     assert_same(rerun(s), edited_rebuilt)
     assert "aaa_first_copy_of_sox2.txt" not in (wd / "results" / "records" / "genular-6657.json").read_text()
 
-    # one TFLink page: its batch's parse and page-interaction steps, no interaction input's step
+    # one TFLink page: its batch's map (parse and page partials), no interaction input's step
     page = sorted((s["records"] / "tflink").glob("*.md"))[5]
     page.write_text(page.read_text().replace("%5Buid%5D,No", "%5Buid%5D,Yes", 1))
     jobs = planned(wd, cfg)
     assert_one_batch(jobs)
-    assert jobs.get("tabulate_page_interactions") == 1 and not INTERACTION_INPUT_RULES & jobs.keys(), jobs
+    assert not INTERACTION_INPUT_RULES & jobs.keys(), jobs
     assert jobs.get("merge_interactions") == 1 and jobs.get("split_interactions") == 1, jobs
     assert_same(rerun(s), rebuild(s, "page"))
 

@@ -67,11 +67,12 @@ def test_clean_venv_has_no_workflow_or_test_tools(clean_venv):
 
 
 def test_cli_step_gives_the_workflows_json(clean_venv, bundled_run, tmp_path):
-    """`gene-records parse-records` on a real record (the SOX2 Genular page)
-    writes the same canonical JSON as the workflow's parse_records rule."""
+    """`gene-records parse-batch` (the parse part of parse_records) on a real
+    record (the SOX2 Genular page) writes the same canonical JSON as the
+    workflow's parse_records rule."""
     out = tmp_path / "cli"
     out.mkdir()
-    cmd = [str(clean_venv / "bin" / "gene-records"), "parse-records", "--records", str(SOX2)]
+    cmd = [str(clean_venv / "bin" / "gene-records"), "parse-batch", "--records", str(SOX2)]
     cmd += ["--jsonl", "b.jsonl", "--index", "b.index.tsv", "--rejected", "b.rejected.tsv", "--log", "parse.log"]
     proc = subprocess.run(cmd, cwd=out, capture_output=True, text=True, env=CLEAN_ENV)
     assert proc.returncode == 0, proc.stderr
@@ -86,7 +87,7 @@ def test_cli_step_gives_the_workflows_json(clean_venv, bundled_run, tmp_path):
 def test_cli_bad_record_is_one_line(clean_venv, tmp_path):
     bad = tmp_path / "empty.txt"
     bad.write_bytes(b"")
-    cmd = [str(clean_venv / "bin" / "gene-records"), "parse-records", "--records", str(bad)]
+    cmd = [str(clean_venv / "bin" / "gene-records"), "parse-batch", "--records", str(bad)]
     cmd += ["--jsonl", "b.jsonl", "--index", "b.index.tsv", "--rejected", "b.rejected.tsv"]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, env=CLEAN_ENV)
     # as under Snakemake: one line per bad file (naming it and the place), a

@@ -152,12 +152,10 @@ def test_50000_records_make_few_slurm_submissions(tmp_path):
     single = [r for r in re.findall(r"^rule (\w+):$", out, re.M) if r != "all"]
     components = dict(e.split("=") for e in profile()["group-components"])
     assert groups == math.ceil(n_parse / int(components["parse_batches"]))
-    # each batch's parse job and its map steps are one component: one group job per 8 batches
-    per_batch = [r for r in ("parse_records", "tabulate_batch", "tabulate_page_interactions") if r in stats]
-    assert all(int(stats[r]) == n_parse for r in per_batch) and len(per_batch) == 3
-    assert not set(per_batch) & set(single)
+    # each batch's map job (parse_records) is one component: one group job per 8 batches
+    assert "parse_records" not in single
     submissions = groups + len(single)
-    assert submissions == int(stats["total"]) - n_parse * len(per_batch) - 1 + groups
+    assert submissions == int(stats["total"]) - n_parse - 1 + groups
     assert submissions <= 300
     print(f"\n50,000 records: {n_parse} parse jobs in {groups} group jobs, {submissions} Slurm submissions in all")
 
@@ -276,10 +274,8 @@ def test_jobs_went_through_slurm(slurm_run):
     stats = dict(re.findall(r"^(\w+)\s+(\d+)$", log.split("Job stats:", 1)[1].split("\n\n", 1)[0], re.M))
     assert int(stats["parse_records"]) == 16
     components = dict(e.split("=") for e in profile()["group-components"])
-    # each batch's parse job and its map steps (one component) are grouped
-    grouped = sum(int(stats.get(r, 0)) for r in ("parse_records", "tabulate_batch", "tabulate_page_interactions"))
-    assert grouped == 3 * 16
-    expected = int(stats["total"]) - 1 - grouped + math.ceil(16 / int(components["parse_batches"]))
+    # each batch's map job (one component) is grouped
+    expected = int(stats["total"]) - 1 - 16 + math.ceil(16 / int(components["parse_batches"]))
     assert len(job_ids) == expected, f"expected {expected} submissions (16 batches' jobs grouped), got {job_ids}"
     assert len(set(job_ids)) == len(job_ids)
     assert "localrule parse_records" not in log and "localrule collect_records" not in log
@@ -425,7 +421,7 @@ def test_cancelled_lost_and_over_limit_jobs_are_retried_with_more(slurm_cluster,
     print(f"\nfault run: {wall:.0f} s, {len(job_ids)} submissions; {done}; jobs by rule: {summary}")
     # the cancelled job was cancelled and its group ran again
     assert jobs[done["cancelled"]]["state"] == "CANCELLED"
-    # (a group job is named by its group and its rules: group_parse_batches_parse_records_tabulate_batch_...)
+    # (a group job is named by its group and its rules: group_parse_batches_parse_records)
     groups = [rule for rule in by_rule if rule.startswith("group_parse_batches_")]
     assert groups, summary
     assert all(by_rule[rule][-1]["state"] == "COMPLETED" for rule in groups), summary

@@ -1,12 +1,14 @@
 """The ``gene-records`` command: one subcommand per workflow step.
 
 ``pip install .`` (or ``pip install -e .``) installs it. Each subcommand calls
-the same step function as the rule of the same name (``parse_records`` ->
-``gene-records parse-records``), so a shell script, Nextflow or CWL can run
+the same step function as the rule of the same name (``check_proteins`` ->
+``gene-records check-proteins``; ``parse-batch``, ``tabulate-batch`` and
+``tabulate-page-interactions`` run the parts of ``parse-records`` one by
+one), so a shell script, Nextflow or CWL can run
 the steps without Snakemake::
 
     gene-records --version
-    gene-records parse-records --records a.txt --records b.txt \\
+    gene-records parse-batch --records a.txt --records b.txt \\
         --jsonl out.jsonl --index out.tsv --rejected rej.tsv --on-bad-record skip
     gene-records check-proteins --help
 
@@ -31,19 +33,20 @@ from .cli import run
 # subcommand -> (module, step function); the rule of the same name (dashes ->
 # underscores) runs the same function through scripts/<rule>.py.
 STEPS: dict[str, tuple[str, str]] = {
-    "parse-records": ("gene_records.parse", "parse_batch"),
+    "parse-records": ("gene_records.batch_tables", "map_batch"),
+    "parse-batch": ("gene_records.parse", "parse_batch"),
     "tabulate-batch": ("gene_records.batch_tables", "tabulate_batch"),
     "collect-records": ("gene_records.parse", "collect_records"),
     "tabulate-annotations": ("gene_records.annotations", "tabulate_annotations"),
     "check-proteins": ("gene_records.proteins", "check_proteins"),
     "tabulate-expression": ("gene_records.expression", "tabulate_expression"),
     "link-genes": ("gene_records.genes", "link_genes"),
-    "tabulate-page-interactions": ("gene_records.interactions", "tabulate_page_interactions"),
-    "normalise-downloads": ("gene_records.interactions", "normalise_downloads"),
-    "normalise-interaction-table": ("gene_records.interactions", "normalise_interaction_table"),
-    "merge-interactions": ("gene_records.interactions", "merge_interactions"),
-    "split-interactions": ("gene_records.interactions", "split_interactions"),
-    "build-regulons": ("gene_records.interactions", "build_regulons"),
+    "tabulate-page-interactions": ("gene_records.interactions.partials", "tabulate_page_interactions"),
+    "normalise-downloads": ("gene_records.interactions.partials", "normalise_downloads"),
+    "normalise-interaction-table": ("gene_records.interactions.partials", "normalise_interaction_table"),
+    "merge-interactions": ("gene_records.interactions.reduce", "merge_interactions"),
+    "split-interactions": ("gene_records.interactions.split", "split_interactions"),
+    "build-regulons": ("gene_records.interactions.regulons", "build_regulons"),
     "build-report": ("gene_records.report", "build_report"),
     "write-parquet": ("gene_records.parquet", "write_parquet"),
     "write-datapackage": ("gene_records.datapackage", "write_datapackage"),

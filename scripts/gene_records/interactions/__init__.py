@@ -26,38 +26,44 @@ Where things are:
 
 from __future__ import annotations
 
-from .merge import merge_group
-from .normalise import BadValue, norm_accession, norm_ids, norm_name, norm_pubmed
-from .partials import (
-    map_pages,
-    normalise_downloads,
-    normalise_interaction_table,
-    table_key,
-    tabulate_page_interactions,
-)
-from .reduce import merge_collection, merge_interactions
-from .sources import DOWNLOAD_COLUMNS, TABLE_COLUMNS, find_downloads, other_generation
-from .regulons import build_regulons
-from .split import split_interactions
+import importlib
 
-__all__ = [
-    "BadValue",
-    "DOWNLOAD_COLUMNS",
-    "TABLE_COLUMNS",
-    "build_regulons",
-    "find_downloads",
-    "map_pages",
-    "merge_collection",
-    "merge_group",
-    "merge_interactions",
-    "norm_accession",
-    "norm_ids",
-    "norm_name",
-    "norm_pubmed",
-    "normalise_downloads",
-    "normalise_interaction_table",
-    "other_generation",
-    "split_interactions",
-    "table_key",
-    "tabulate_page_interactions",
-]
+# Public name -> the module that holds it. The package imports none of its
+# modules itself: a name is imported from its module when first asked for
+# (``from gene_records.interactions import merge_interactions`` works). So a
+# step that imports one module (``from gene_records.interactions.partials
+# import map_pages``) loads only that module and what it imports, and
+# gene_records.wiring reruns it only when one of those changes; the steps'
+# scripts import from the modules.
+_WHERE = {
+    "BadValue": "normalise",
+    "DOWNLOAD_COLUMNS": "sources",
+    "TABLE_COLUMNS": "sources",
+    "build_regulons": "regulons",
+    "find_downloads": "sources",
+    "map_pages": "partials",
+    "merge_collection": "reduce",
+    "merge_group": "merge",
+    "merge_interactions": "reduce",
+    "norm_accession": "normalise",
+    "norm_ids": "normalise",
+    "norm_name": "normalise",
+    "norm_pubmed": "normalise",
+    "normalise_downloads": "partials",
+    "normalise_interaction_table": "partials",
+    "other_generation": "sources",
+    "split_interactions": "split",
+    "table_key": "partials",
+    "tabulate_page_interactions": "partials",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
