@@ -57,7 +57,7 @@ def tabulate_annotations(
     orthologs_parts: list[str], citations_parts: list[str], indexes: list[str], orthologs: str, citations: str
 ) -> None:
     """Write orthologs.tsv and citations.tsv: the batches' partial tables
-    (rule tabulate_batch), merged in order."""
+    (rule parse_records, the map), merged in order."""
     n_o = merge_partials(ORTHOLOGS_PART, orthologs_parts, indexes, orthologs)
     n_c = merge_partials(CITATIONS_PART, citations_parts, indexes, citations)
     log.info("%d batches: %d ortholog rows, %d citation rows", len(indexes), n_o, n_c)

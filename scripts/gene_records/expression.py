@@ -1,6 +1,6 @@
 """Expression tables across genes: Genular single-cell values and GEISHA in situ images.
 
-Per parse batch (rule tabulate_batch, :func:`write_partials`), one pass over
+Per parse batch (rule parse_records, :func:`write_partials`), one pass over
 the batch's records collects
 
 * the Genular ``cell_expression`` lists into compact arrays (one entry per gene
@@ -417,7 +417,7 @@ def tabulate_expression(
     insitu_matrix: str,
 ) -> None:
     """Write the expression tables of all accepted records from the batches'
-    partial tables (rule tabulate_batch), merged in record order.
+    partial tables (rule parse_records, the map), merged in record order.
 
     cell_expression: Genular values, one row per gene and cell type;
     fold_change_matrix / csi_matrix: cell types x genes; insitu_expression:

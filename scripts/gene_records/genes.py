@@ -352,7 +352,7 @@ def link_genes(
 ) -> None:
     """Write genes.tsv (one row per gene and species) and ortholog_links.tsv.
 
-    Reads the batches' record summaries (rule tabulate_batch), in batch order,
+    Reads the batches' record summaries (rule parse_records, the map), in batch order,
     results/qc/protein_checks.tsv (record_id, status) and
     results/tables/interactions.tsv (tf_uniprot, target_uniprot,
     tf_ncbi_gene_id, target_ncbi_gene_id, tf_name, target_name; streamed).

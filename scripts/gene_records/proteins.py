@@ -1,4 +1,4 @@
-"""The protein QC step: per batch, each protein measured (rule tabulate_batch);
+"""The protein QC step: per batch, each protein measured (rule parse_records, the map);
 then every protein judged with the configured mass tolerance and written to
 protein_checks.tsv, proteins.tsv and proteins.fasta (rule check_proteins).
 
@@ -156,7 +156,7 @@ def check_proteins(
     fasta_line_width: int = DEFAULT_FASTA_LINE_WIDTH,
 ) -> None:
     """Check every protein sequence of the accepted records against its stated
-    length, mass and CRC64 (measured per batch by rule tabulate_batch; the mass
+    length, mass and CRC64 (measured per batch by rule parse_records; the mass
     is judged here, within the tolerance).
 
     Writes ``checks`` (results/qc/protein_checks.tsv: one row per protein, the

@@ -9,8 +9,7 @@ Where things are:
 * :mod:`.sources` -- the inputs and their formats: pages, per-protein downloads
   (:func:`find_downloads`), whole-organism tables in byte ranges, line reading;
 * :mod:`.partials` -- the map steps: each input normalised once into a sorted
-  partial (:func:`tabulate_page_interactions` per parse batch, :func:`map_pages`
-  over records, :func:`normalise_downloads`, :func:`normalise_interaction_table`
+  partial (:func:`map_pages` in each parse batch's map job, :func:`normalise_downloads`, :func:`normalise_interaction_table`
   per table);
 * :mod:`.rejects` -- the bad inputs (``on_bad_record``);
 * :mod:`.merge` -- the merge rule, and the merge of sorted partials as streams;

@@ -4,9 +4,9 @@
 every run. Now each input has a step whose outputs stay until the input
 changes, and the merge only merges their partials:
 
-* :func:`tabulate_page_interactions` (one job per parse batch; the function
-  :func:`map_pages` takes records, so that one per-batch job can run it with
-  the other maps): the page rows of the batch's TFLink pages, one copy of a
+* :func:`map_pages` (run by each parse batch's map job, rule
+  ``parse_records``, on the records it parsed; :func:`tabulate_page_interactions`
+  runs it on a batch JSONL): the page rows of the batch's TFLink pages, one copy of a
   record given twice (:func:`gene_records.batches.first_copies`);
 * :func:`normalise_downloads` (one job): every row of every per-protein
   download, without the protein it is read for (the merge decides that from
