@@ -136,3 +136,38 @@ def test_partial_json_leaves_out_the_dropped_copies(tmp_path):
     (tmp_path / "s1.jsonl").write_text("{not json\n", encoding="utf-8")
     with pytest.raises(RecordError, match=r"s1.jsonl: line 1: not JSON"):
         list(partial_json(parts, indexes))
+
+
+def test_the_map_job_writes_what_its_parts_write_one_by_one(tmp_path):
+    """map_batch (rule parse_records: parse, then every partial from the JSONL
+    decoded once) writes byte for byte what parse_batch, tabulate_batch and
+    tabulate_page_interactions write one after another, on the real records
+    (bundled and corpus)."""
+    from conftest import RECORDS, SHARED_CORPUS
+
+    from batching import PARTS
+    from gene_records.batch_tables import map_batch, tabulate_batch
+    from gene_records.interactions.partials import tabulate_page_interactions
+    from gene_records.parse import discover, parse_batch
+
+    files = discover([str(RECORDS), str(SHARED_CORPUS)])
+    assert len(files) > 150
+    page_parts = ("page_interactions", "pages", "page_rejects")
+    out = {}
+    for how in ("one_job", "parts"):
+        d = tmp_path / how
+        (d / "partials").mkdir(parents=True)
+        paths = {n: str(d / "partials" / f"{n}.tsv") for n in (*PARTS, *page_parts, "jsonl", "index", "rejected")}
+        parse_kw = {k: paths[k] for k in ("jsonl", "index", "rejected")}
+        if how == "one_job":
+            map_batch(**paths, records=files, on_bad_record="skip")
+        else:
+            parse_batch(**parse_kw, records=files, on_bad_record="skip")
+            tabulate_batch(paths["jsonl"], **{n: paths[n] for n in PARTS})
+            tabulate_page_interactions(paths["jsonl"], *(paths[n] for n in page_parts))
+        out[how] = {p.relative_to(d).as_posix(): p.read_bytes() for p in sorted(d.rglob("*")) if p.is_file()}
+    assert out["one_job"].keys() == out["parts"].keys()
+    ids = {line.split(b"\t", 1)[0] for line in out["parts"]["partials/index.tsv"].splitlines()[1:]}
+    assert sum(k.startswith("records/") for k in out["parts"]) == len(ids) > 80  # one JSON file per record
+    assert [k for k in out["parts"] if out["parts"][k] != out["one_job"][k]] == []
+    assert out["parts"]["partials/page_interactions.tsv"].count(b"\n") > 100
