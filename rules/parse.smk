@@ -1,5 +1,5 @@
 # The map step: one job per batch parses its records and, from them, writes
-# the batch's partial tables (gene_records.batch_tables.map_batch), which the
+# the batch's partial tables (gene_records.batch_map.map_batch), which the
 # reduce steps merge.
 rule parse_records:
     input:

@@ -1,5 +1,5 @@
-"""Parse one batch of records and write its partial tables (gene_records.batch_tables.map_batch); a Snakemake script, or run: python scripts/parse_records.py --help."""
-from gene_records.batch_tables import map_batch
+"""Parse one batch of records and write its partial tables (gene_records.batch_map.map_batch); a Snakemake script, or run: python scripts/parse_records.py --help."""
+from gene_records.batch_map import map_batch
 from gene_records.cli import run
 
 run(map_batch, globals().get("snakemake"))

@@ -146,7 +146,8 @@ def test_the_map_job_writes_what_its_parts_write_one_by_one(tmp_path):
     from conftest import RECORDS, SHARED_CORPUS
 
     from batching import PARTS
-    from gene_records.batch_tables import map_batch, tabulate_batch
+    from gene_records.batch_map import map_batch
+    from gene_records.batch_tables import tabulate_batch
     from gene_records.interactions.partials import tabulate_page_interactions
     from gene_records.parse import discover, parse_batch
 

@@ -1,18 +1,14 @@
-"""The map step: one job per parse batch parses its records and writes every partial table.
+"""The partial tables of a parse batch: one pass over its records writes them all.
 
-Rule ``parse_records`` runs :func:`map_batch` once per batch: it parses the
-batch's record files (:func:`gene_records.parse.parse_batch`), decodes the
-batch's JSONL once and writes from it the partial tables of the reduce steps
-(``tabulate_annotations``, ``check_proteins``, ``tabulate_expression``,
-``link_genes``, ``collect_records``) and the page partials of
-``merge_interactions``. The reduce steps merge the partials of every batch as
-streams, so a changed record costs its batch's map plus the merges, not a
-decoding of the whole collection (README: "Performance"). One job, not three:
-at 20,000 records the three per-batch jobs cost 16 process starts and JSONL
-decodings each.
-
-:func:`tabulate_batch` (``gene-records tabulate-batch``) writes the partial
-tables of an existing batch JSONL.
+:func:`tabulate_records` writes, from a batch's decoded records, the partial
+tables the reduce steps (``tabulate_annotations``, ``check_proteins``,
+``tabulate_expression``, ``link_genes``, ``collect_records``) merge as
+streams, and the records' JSON files; so a changed record costs its batch's
+map plus the merges, not a decoding of the whole collection (README:
+"Performance"). The map job of each batch (rule ``parse_records``,
+:func:`gene_records.batch_map.map_batch`) calls it after the parse;
+:func:`tabulate_batch` (``gene-records tabulate-batch``) runs it on an
+existing batch JSONL.
 """
 
 from __future__ import annotations
@@ -24,9 +20,7 @@ import os
 from . import annotations, expression, genes, proteins
 from .batches import first_copies
 from .errors import RecordError
-from .interactions.partials import map_pages
-from .io import DEFAULT_MAX_RECORD_BYTES
-from .parse import parse_batch, write_record_files
+from .parse import write_record_files
 from .tables import BATCH_RECORD_MANIFEST, RECORD_MANIFEST
 
 log = logging.getLogger("gene_records")
@@ -102,40 +96,3 @@ def tabulate_records(
     genes.write_summaries(records, gene_summaries)
     log.info("%d records: partial tables written, %d JSON files (re)written", len(records), written)
 
-
-def map_batch(
-    jsonl: str,
-    index: str,
-    rejected: str,
-    record_manifest: str,
-    orthologs: str,
-    citations: str,
-    cell_expression: str,
-    insitu_expression: str,
-    insitu_cells: str,
-    protein_facts: str,
-    gene_summaries: str,
-    page_interactions: str,
-    pages: str,
-    page_rejects: str,
-    records: list[str] = (),
-    listing: str = "",
-    on_bad_record: str = "fail",
-    max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
-    unreadable: list[str] = (),
-) -> None:
-    """Parse one batch of record files and write its partial tables.
-
-    The parse (``jsonl``, ``index``, ``rejected``; ``records``, ``listing``,
-    ``on_bad_record``, ``max_record_bytes`` and ``unreadable`` as for
-    :func:`gene_records.parse.parse_batch`), then, from the JSONL decoded
-    once, the partial tables of :func:`tabulate_batch` and the page partials
-    of :func:`gene_records.interactions.partials.map_pages`
-    (``page_interactions``, ``pages``, ``page_rejects``).
-    """
-    parse_batch(jsonl, index, rejected, records=records, listing=listing, on_bad_record=on_bad_record,
-                max_record_bytes=max_record_bytes, unreadable=unreadable)
-    decoded, lines = read_batch(jsonl)
-    tabulate_records(decoded, lines, record_manifest, orthologs, citations, cell_expression,
-                     insitu_expression, insitu_cells, protein_facts, gene_summaries)
-    map_pages(decoded, page_interactions, pages, page_rejects)

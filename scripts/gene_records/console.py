@@ -33,7 +33,7 @@ from .cli import run
 # subcommand -> (module, step function); the rule of the same name (dashes ->
 # underscores) runs the same function through scripts/<rule>.py.
 STEPS: dict[str, tuple[str, str]] = {
-    "parse-records": ("gene_records.batch_tables", "map_batch"),
+    "parse-records": ("gene_records.batch_map", "map_batch"),
     "parse-batch": ("gene_records.parse", "parse_batch"),
     "tabulate-batch": ("gene_records.batch_tables", "tabulate_batch"),
     "collect-records": ("gene_records.parse", "collect_records"),

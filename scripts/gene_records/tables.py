@@ -503,7 +503,7 @@ VERSIONS = Table(
     order="gene-records and its git commit, Python, then the packages")
 
 # ------------------------------------------- per-batch partial tables (map)
-# What the map step (rule parse_records, gene_records.batch_tables.map_batch) writes
+# What the map step (rule parse_records, gene_records.batch_map.map_batch) writes
 # from one parse batch, for the reduce steps to merge without decoding record
 # JSON again. A partial of a final table has its columns and order; the
 # others are the compact per-record summaries a global view needs.
