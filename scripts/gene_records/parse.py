@@ -254,7 +254,7 @@ def parse_batch(
     on_bad_record: str = "fail",
     max_record_bytes: int = DEFAULT_MAX_RECORD_BYTES,
     unreadable: list[str] = (),
-) -> None:
+) -> list[str]:
     """Parse one batch of record files.
 
     Writes the canonical JSON of every good record (one per line, sorted by
@@ -269,6 +269,8 @@ def parse_batch(
     ``<path in table form>TAB<reason>``), are directory entries that discovery
     refused to read (:func:`discover_entries`): bad records like the others.
     ``source_file`` is the path in table form (:mod:`gene_records.paths`).
+    Returns the lines written to ``jsonl`` (the map job tabulates them
+    without reading the file back).
     """
     if on_bad_record not in ("fail", "skip"):
         raise ConfigError(f"on_bad_record must be 'fail' or 'skip', not {on_bad_record!r}")
@@ -303,11 +305,12 @@ def parse_batch(
         log.error("%d bad record(s); set on_bad_record: skip to list them in rejected_records.tsv and go on", len(bad))
         raise StepFailed()
     good.sort(key=lambda g: (g[0], g[1]))
+    lines = [text + "\n" for _, _, text, _ in good]
     with AtomicWriter(jsonl) as fh:
-        for _, _, text, _ in good:
-            fh.write(text + "\n")
+        fh.writelines(lines)
     BATCH_INDEX.write(index, (g[3] for g in good))
     BATCH_REJECTED.write(rejected, sorted(bad))
+    return lines
 
 
 # ------------------------------------------------------------------ collect
