@@ -13,7 +13,7 @@ rule write_provenance:
         "benchmarks/write_provenance/write_provenance.tsv"
     conda:
         "../envs/python.yaml"
-    threads: 1
+    threads: 2
     resources:
         mem_mb=scaled(1000),
         runtime=scaled(30),

@@ -94,7 +94,7 @@ def every_file() -> set[str]:
     return out
 
 
-def step(cache: str | None = CACHE, opened: list[str] | None = None, pause: float = 0.05) -> bytes:
+def step(cache: str | None = CACHE, opened: list[str] | None = None, pause: float = 0.05, threads: int = 1) -> bytes:
     """Run the step (after ``pause`` s, so that files just written are older
     than the quick margin); return the manifest's bytes. ``opened`` is emptied first."""
     time.sleep(pause)
@@ -110,6 +110,7 @@ def step(cache: str | None = CACHE, opened: list[str] | None = None, pause: floa
         tflink_downloads=["in/downloads"],
         interaction_tables=["in/interactions.tsv"],
         hash_cache=cache or "",
+        threads=threads,
     )
     return Path(MANIFEST).read_bytes()
 
@@ -143,6 +144,23 @@ def test_a_warm_cache_reads_nothing_and_the_manifest_is_unchanged(workdir, quick
     assert rows["in/downloads/sub/e.tsv.gz"][4] == "3" and rows["results/proteins/p.fasta"][4] == "2"
     assert rows["in/records/bad.txt"][4] == ""  # a rejected record is not counted
     assert "results/records/tab%09and %FF.json" in rows and "results/records/tab%09and %FF.json" in cache_entries()
+
+
+def test_two_processes_write_the_same_manifest_and_cache_as_one(workdir, quick, opened):
+    one = step(cache=None)
+    cold = step(opened=opened, threads=2)
+    # this process read every other file the cache lacked; a forked one the rest
+    outputs = sorted(f for f in every_file() if f.startswith("results/"))
+    assert sorted(f for f in opened if f.startswith("results/")) == outputs[0::2]
+    entries = cache_entries()
+    assert len(entries) == len(every_file())
+    Path(CACHE).unlink()
+    assert step(threads=1) == cold == one
+    assert cache_entries().keys() == entries.keys()
+    assert [e[-3:] for e in cache_entries().values()] == [e[-3:] for e in entries.values()]  # sha256, rows, trusted
+    Path("results/records/a.json").write_bytes(b'{"id":"a","x":2}\n')
+    assert step(opened=opened, threads=2) == step(cache=None)
+    assert opened[0] == "results/records/a.json"  # only the changed file, read here
 
 
 def test_only_changed_new_files_are_read_and_gone_ones_leave_the_cache(workdir, quick, opened):

@@ -15,6 +15,7 @@ from importlib import metadata
 from . import __version__, hashcache
 from .cli import StepFailed
 from .hashcache import HashCache, signature
+from .pool import process_pool, stop, submit
 from .io import open_regular, sha256_file
 from .paths import decode_path, encode_path
 from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
@@ -127,16 +128,56 @@ def _cached_read(
     unchanged since the last run read it, otherwise read (and stored in the
     cache with the stat of the file that was read, unless it changed while
     being read). Rows are ``""`` unless ``counted``."""
-    entry = cache.get(key, st, counted)
-    if entry is not None:
-        return entry.sha256, entry.size, entry.rows if counted else ""
-    with open_regular(path) as fh:
-        before = os.fstat(fh.fileno())
-        sha, size, rows = _read(fh, path, counted)
-        after = os.fstat(fh.fileno())
-    if after.st_size == size and signature(before) == signature(after):
-        cache.put(key, before, sha, rows if counted else None)
-    return sha, size, rows
+    return _cached_reads([(path, key, st)], cache, 1, counted)[0]
+
+
+def _cached_reads(
+    files: list[tuple[str, str, os.stat_result]], cache: HashCache, threads: int, counted: bool = True
+) -> list[tuple[str, int, str]]:
+    """:func:`_cached_read` of every ``(path, key, stat)`` of ``files``, in
+    their order; with ``threads`` > 1 the files the cache does not vouch for
+    are read by two processes at once."""
+    out: list = [None] * len(files)
+    misses = []
+    for i, (_, key, st) in enumerate(files):
+        entry = cache.get(key, st, counted)
+        if entry is None:
+            misses.append(i)
+        else:
+            out[i] = (entry.sha256, entry.size, entry.rows if counted else "")
+
+    paths = [files[i][0] for i in misses]
+    pool = process_pool(1) if threads > 1 and len(paths) > 1 else None
+    try:
+        # every other file to a forked process, the rest here: hashing many
+        # small files is mostly Python, which threads would not run at once
+        theirs = submit(pool, _read_files, paths[1::2], counted)
+        done = [None] * len(paths)
+        done[0::2], done[1::2] = _read_files(paths[0::2], counted), theirs.result()
+        if pool is not None:
+            pool.shutdown()
+            pool = None
+    finally:
+        stop(pool)
+    for i, (sha, size, rows, before) in zip(misses, done):
+        if before is not None:
+            cache.put(files[i][1], before, sha, rows if counted else None)
+        out[i] = (sha, size, rows)
+    return out
+
+
+def _read_files(paths: list[str], counted: bool) -> list[tuple]:
+    """``(sha256, size, rows, stat)`` of each file of ``paths``, read; ``stat``
+    is that of the file read, or ``None`` when it changed while being read."""
+    out = []
+    for path in paths:
+        with open_regular(path) as fh:
+            before = os.fstat(fh.fileno())
+            sha, size, rows = _read(fh, path, counted)
+            after = os.fstat(fh.fileno())
+        unchanged = after.st_size == size and signature(before) == signature(after)
+        out.append((sha, size, rows, before if unchanged else None))
+    return out
 
 
 def _walk(folder: str, skip: str) -> list[tuple[str, os.stat_result]]:
@@ -195,6 +236,7 @@ def write_provenance(
     tflink_downloads: list[str],
     interaction_tables: list[str],
     hash_cache: str = "",
+    threads: int = 1,
 ) -> None:
     """Write the manifest (every input and output file: path, sha256, size,
     rows) and the versions table.
@@ -210,6 +252,8 @@ def write_provenance(
     sha256, size and rows of every file read are kept with the file's stat
     (gene_records.hashcache): a file unchanged since the last run is not read
     again. The manifest is the same with or without it.
+
+    ``threads``: files read at once (the same manifest for any number).
     """
     del outputs
     stamp = code_stamp()
@@ -236,21 +280,18 @@ def write_provenance(
         except OSError:
             pass  # gone or replaced since the run: nothing to vouch for
     inputs = _download_files(tflink_downloads) + [(path, os.stat(path)) for path in interaction_tables]
-    for path, st in inputs:
-        key = encode_path(path)
-        rows.append(("input", key, *_cached_read(path, key, st, cache)))
+    files = [(path, encode_path(path), st) for path, st in inputs]
+    for (_, key, _), read in zip(files, _cached_reads(files, cache, threads)):
+        rows.append(("input", key, *read))
     canonical = json.dumps(config, sort_keys=True, separators=(",", ":")).encode()
     rows.append(("config", "config", hashlib.sha256(canonical).hexdigest(), len(canonical), ""))
 
     results_dir = os.path.dirname(os.path.dirname(records))  # results/tables/records.tsv -> results
     own_dir = os.path.dirname(manifest)
-    n_out = 0
-    for path, st in _walk(results_dir, own_dir):
-        key = encode_path(path)
-        rows.append(("output", key, *_cached_read(path, key, st, cache)))
-        n_out += 1
-        if n_out % 5000 == 0:
-            log.info("%d output files done", n_out)
+    files = [(path, encode_path(path), st) for path, st in _walk(results_dir, own_dir)]
+    for (_, key, _), read in zip(files, _cached_reads(files, cache, threads)):
+        rows.append(("output", key, *read))
+    n_out = len(files)
     rows.sort(key=lambda r: (r[0] != "input", r[0], r[1]))
     MANIFEST.write(manifest, rows)
     VERSIONS.write(versions, version_rows())

@@ -15,7 +15,6 @@ Where things are:
 * :mod:`.merge` -- the merge rule, and the merge of sorted partials as streams;
 * :mod:`.reduce` -- the merge step (:func:`merge_interactions`), and
   :func:`merge_collection` (the maps and the merge on a whole collection in one call);
-* :mod:`.pool` -- the process pool the steps use;
 * :mod:`.split` -- the split step (:func:`split_interactions`): per-TF and per-target files,
   the index;
 * :mod:`.regulons` -- the regulon step (:func:`build_regulons`): per-organism GMT gene sets and

@@ -53,7 +53,7 @@ from .columns import (
     TF_NAME,
     TF_NCBI,
 )
-from .pool import process_pool, stop, submit
+from ..pool import process_pool, stop, submit
 from .sources import line_blocks
 
 log = logging.getLogger("gene_records")

@@ -43,7 +43,7 @@ from ..records import iter_jsonl
 from ..tables import BATCH_PAGE_REJECTS, BATCH_PAGES, DOWNLOAD_REJECTS, DOWNLOAD_ROWS, TABLE_COUNTS, TABLE_REJECTS
 from .columns import PARTIAL_HEADER_LINE
 from .normalise import Normaliser
-from .pool import process_pool, stop, submit
+from ..pool import process_pool, stop, submit
 from .sources import join_lines, normalise_table_range, page_lines, read_download, table_header, table_ranges
 
 log = logging.getLogger("gene_records")

@@ -30,7 +30,7 @@ from ..extsort import ExternalSort
 from ..ids import safe_id
 from ..tables import BY_TARGET, BY_TF, INTERACTIONS, SPLIT_INDEX
 from .columns import HEADER, HEADER_LINE, TARGET, TARGET_NAME, TF, TF_NAME
-from .pool import process_pool, stop, submit
+from ..pool import process_pool, stop, submit
 from .sources import LineTooLong, line_blocks
 
 log = logging.getLogger("gene_records")

@@ -1,8 +1,9 @@
-"""A small process pool for the interaction steps: forked workers, or the jobs run in this process.
+"""A small process pool for the steps: forked workers, or the jobs run in this process.
 
 The merge normalises byte ranges of whole-organism tables in parallel; the
 split writes the per-TF files in a second process while GNU sort orders the
-rows by target. Both use the same three calls::
+rows by target; provenance hashes half of the files it reads in a second
+process. They use the same three calls::
 
     pool = process_pool(workers)          # None: run the jobs here
     job = submit(pool, func, *args)       # .result() as for a future
