@@ -11,13 +11,12 @@ from test_expression import derive_genular, write_inputs
 
 from gene_records.errors import RecordError
 from gene_records.interaction_counts import count_interactions
+from gene_records.gene_summaries import normalise_species, summarise
 from gene_records.genes import (
     group_genes,
     link_genes,
     link_orthologs,
-    normalise_species,
     read_protein_status,
-    summarise,
 )
 from gene_records.io import write_tsv
 from gene_records.tables import GENES, ORTHOLOG_LINKS, PROTEIN_CHECKS

@@ -48,10 +48,12 @@ def test_every_rule_lists_its_scripts_library():
 
 
 def test_a_library_edit_reruns_only_the_rules_that_import_it(tmp_path):
-    """wiring: genes.py is imported by link_genes and the map step (parse_records) that
-    writes its record summaries only; tables.py by every step."""
+    """wiring: genes.py (the linking) is imported by link_genes only, gene_summaries.py
+    by link_genes and the map step (parse_records) that writes the record summaries;
+    tables.py by every step."""
     uses = {s.stem: {f.split("gene_records/")[1] for f in step_files(str(s))} for s in SCRIPTS}
-    assert sorted(s for s, files in uses.items() if "genes.py" in files) == ["link_genes", "parse_records"]
+    assert sorted(s for s, files in uses.items() if "genes.py" in files) == ["link_genes"]
+    assert sorted(s for s, files in uses.items() if "gene_summaries.py" in files) == ["link_genes", "parse_records"]
     assert all("tables.py" in files for s, files in uses.items() if s != "verify_provenance")
 
 

@@ -17,8 +17,9 @@ import json
 import logging
 import os
 
-from . import annotations, expression, genes, proteins
+from . import annotations, expression, proteins
 from .batches import first_copies
+from .gene_summaries import write_summaries
 from .errors import RecordError
 from .parse import write_record_files
 from .tables import BATCH_RECORD_MANIFEST, RECORD_MANIFEST
@@ -93,6 +94,6 @@ def tabulate_records(
     annotations.write_partials(records, orthologs, citations)
     expression.write_partials(records, cell_expression, insitu_expression, insitu_cells)
     proteins.write_partials(records, protein_facts)
-    genes.write_summaries(records, gene_summaries)
+    write_summaries(records, gene_summaries)
     log.info("%d records: partial tables written, %d JSON files (re)written", len(records), written)
 

@@ -22,8 +22,6 @@ import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
 
-import numpy as np
-
 from .errors import RecordError
 from .io import AtomicWriter, format_cell
 from .tables import BATCH_INDEX
@@ -115,6 +113,8 @@ class _Partial:
         table.check_header(path, self.data[: head_end - 1].decode("utf-8").split("\t"))
         if not self.data.endswith(b"\n"):
             raise RecordError(path, "", "the last line has no line break (cut short?); rerun its batch")
+        import numpy as np  # here: the map jobs import this module and never read a partial
+
         raw = np.frombuffer(self.data, dtype=np.uint8)
         newlines = np.flatnonzero(raw == 10)
         self.starts = np.concatenate((newlines[:-1] + 1, [len(self.data)]))  # line starts, then the end

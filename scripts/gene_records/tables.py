@@ -535,7 +535,7 @@ BATCH_PROTEIN_FACTS = Table(
 BATCH_GENE_SUMMARIES = Output(
     "batch_gene_summaries", "results/partials/batch_{batch}.gene_summaries.jsonl", "jsonl",
     "per-batch intermediate: what the gene view needs of each record of one parse batch "
-    "(gene_records.genes.RecordSummary, one JSON list per line), in batch order", "genes", target=False)
+    "(gene_records.gene_summaries.RecordSummary, one JSON list per line), in batch order", "genes", target=False)
 
 # ------------------------------------------------------------- the index
 TABLES: tuple[Table, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Table))
