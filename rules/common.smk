@@ -80,7 +80,20 @@ RECORD_FILES, UNREADABLE = discover_entries(config["records"])
 BATCHES = assign_batches(
     sorted(RECORD_FILES + list(UNREADABLE)), config["records_per_batch"]
 )
-BATCH_LISTINGS = write_batch_listings(BATCHES, UNREADABLE)
+
+
+def as_written(path):
+    """``path`` as Snakemake writes it: under the importing workflow's module
+    prefix (prefix: "gr" -> gr/results/...) when this workflow is imported as a
+    module. Snakemake has no documented call for it; its path modifier does it
+    (without one, the path as declared: a touched record is then parsed again)."""
+    modifier = getattr(workflow.modifier, "path_modifier", None)
+    return str(modifier.replace_prefix(path)) if modifier is not None else path
+
+
+BATCH_LISTINGS = write_batch_listings(
+    BATCHES, UNREADABLE, as_written(declared("batch_index"))
+)
 BATCH_RE = r"[0-9]+"
 
 

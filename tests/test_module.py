@@ -5,14 +5,16 @@ every rule as gene_records_*, and has its own rules consuming
 gr/results/tables/records.tsv, the uniprot GMT and interactions.tsv. It runs
 with its shipped config (tests/module/config.yaml: record paths relative to
 the working directory, which must not get the prefix) in a temporary working
-directory that holds only a `resources` link to the bundled data: no
-config/config.yaml, so only the module's `config:` is used.
+directory that holds only a copy of the bundled data (`resources`; a copy, so
+that a test may touch a record): no config/config.yaml, so only the module's
+`config:` is used.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -34,7 +36,7 @@ def run_importer(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 def workdir_with_resources(tmp_path_factory, name: str) -> Path:
     workdir = tmp_path_factory.mktemp(name)
-    (workdir / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    shutil.copytree(REPO / "resources", workdir / "resources")
     return workdir
 
 
@@ -134,3 +136,16 @@ def test_rules_are_renamed_and_a_rerun_has_nothing_to_do(module_run):
     proc = run_importer(module_run, "--dry-run")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_a_touched_record_reruns_nothing_under_the_prefix(module_run):
+    """A record whose time stamp changed but not its bytes: the planning finds
+    its sha256 in its batch's index under the prefix (gr/results/parsed/) and
+    keeps the batch's listing, so nothing reruns (as in a standalone run,
+    tests/test_incremental.py)."""
+    record = sorted(p for p in (module_run / "resources" / "records").rglob("*") if p.is_file())[0]
+    st = record.stat()
+    os.utime(record, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    proc = run_importer(module_run, "--dry-run")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Nothing to be done" in proc.stdout + proc.stderr, proc.stdout[-3000:]

@@ -220,11 +220,17 @@ def _touched_only(rows: list[tuple[str, str, str]], listing: str, index: str) ->
     return out
 
 
-def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, str]) -> dict[str, str]:
+def write_batch_listings(
+    batches: dict[str, list[str]], unreadable: dict[str, str], index_path: str = BATCH_INDEX.path
+) -> dict[str, str]:
     """Write each batch's listing (``BATCH_LISTING``) unless it already holds
     exactly that: its time stamp changes only when an entry of the batch was
     added, removed or changed. Returns ``{batch: absolute path}`` (under the
     working directory's ``.snakemake/``).
+
+    ``index_path``: where the batches' indexes are (``{batch}`` in it), which
+    tell a file that was only touched from a changed one; under an importing
+    workflow's module prefix, the prefixed path.
 
     The listing, not the record files, is the parse job's input: Snakemake
     spends about 0.1 ms per input file every time it plans and at each
@@ -233,7 +239,7 @@ def write_batch_listings(batches: dict[str, list[str]], unreadable: dict[str, st
     paths = {}
     for batch, files in batches.items():
         path = BATCH_LISTING.path.format(batch=batch)
-        rows = _touched_only(listing_rows(files, unreadable), path, BATCH_INDEX.path.format(batch=batch))
+        rows = _touched_only(listing_rows(files, unreadable), path, index_path.format(batch=batch))
         data = (BATCH_LISTING.header_line() + "".join("\t".join(r) + "\n" for r in rows)).encode("utf-8")
         os.makedirs(os.path.dirname(path), exist_ok=True)
         write_if_changed(path, data)
