@@ -19,8 +19,8 @@ import os
 
 from . import annotations, expression, proteins
 from .batches import first_copies
-from .gene_summaries import write_summaries
 from .errors import RecordError
+from .gene_summaries import write_summaries
 from .parse import write_record_files
 from .tables import BATCH_RECORD_MANIFEST, RECORD_MANIFEST
 

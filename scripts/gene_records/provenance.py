@@ -15,9 +15,9 @@ from importlib import metadata
 from . import __version__, hashcache
 from .cli import StepFailed
 from .hashcache import HashCache, signature
-from .pool import process_pool, stop, submit
 from .io import open_regular, sha256_file
 from .paths import decode_path, encode_path
+from .pool import process_pool, stop, submit
 from .tables import MANIFEST, RECORDS, REJECTED_RECORDS, VERSIONS
 
 log = logging.getLogger("gene_records")
@@ -253,7 +253,8 @@ def write_provenance(
     (gene_records.hashcache): a file unchanged since the last run is not read
     again. The manifest is the same with or without it.
 
-    ``threads``: files read at once (the same manifest for any number).
+    ``threads`` > 1: the files the cache does not vouch for are read by two
+    processes (the manifest is the same either way).
     """
     del outputs
     stamp = code_stamp()
